@@ -1,0 +1,4 @@
+//! Writers: binary and ASCII STL, 3MF. Byte-identical output on every target.
+
+pub mod stl;
+pub mod threemf;

@@ -1,0 +1,1 @@
+//! 3MF writer (placeholder; replaced by the full writer).

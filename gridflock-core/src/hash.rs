@@ -1,0 +1,1 @@
+//! Plan hashes for caching (placeholder).

@@ -1,0 +1,19 @@
+//! Input validation (placeholder).
+use crate::params::Params;
+
+/// Every problem found in the input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamErrors(pub Vec<ParamIssue>);
+
+/// One problem with one field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamIssue {
+    /// Field path.
+    pub field: String,
+}
+
+pub(crate) struct Resolved;
+
+pub(crate) fn validate(_params: &Params) -> Result<Resolved, ParamErrors> {
+    Err(ParamErrors(Vec::new()))
+}

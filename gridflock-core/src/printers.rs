@@ -1,0 +1,1 @@
+//! Built-in printer profiles (placeholder).

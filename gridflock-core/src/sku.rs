@@ -1,0 +1,1 @@
+//! SKUs (placeholder).
