@@ -8,10 +8,14 @@
 //! All lengths in a plan are integers on the 1 µm lattice ([`crate::lattice`]),
 //! so that plans compare, hash and tile exactly.
 
+mod axis;
+mod joints;
 mod segment;
+mod split_x;
+mod split_y;
 mod validate;
 
-pub use validate::{ParamErrors, ParamIssue};
+pub use validate::{PARAM_FIELDS, ParamErrors, ParamIssue};
 
 use crate::params::{Magnets, Params};
 use serde::Serialize;
