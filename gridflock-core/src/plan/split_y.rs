@@ -209,4 +209,41 @@ mod tests {
         assert_eq!(plans(254, 220), [vec![4, 2], vec![2, 4]]);
         assert_eq!(plans(84, 256), [vec![2], vec![2]]);
     }
+
+    /// GridFlock's unchecked plans overflow for some inputs; the checked ones never do.
+    #[test]
+    fn unchecked_plans_overflow_and_the_check_fixes_them() {
+        let ip = Tabs {
+            male: 1_180,
+            female: 574,
+        };
+        let fillers = [
+            Filler::Fraction { denominator: 2 },
+            Filler::None,
+            Filler::Dynamic { min_mm: 15.0 },
+        ];
+        let mut overflows = Vec::new();
+        for (f, filler) in fillers.iter().enumerate() {
+            for alignment in [0.5, 0.0] {
+                for bed_mm in [120, 220, 250, 256, 300] {
+                    let bed = bed_mm * 1000;
+                    for height in 42..=2000 {
+                        let t = AxisTrace::new(height * 1000, filler, alignment);
+                        let [a, b] = staggered(&t, bed - 3_500);
+                        if !t.fits(&a, bed, ip) || !t.fits(&b, bed, ip) {
+                            overflows.push((f, alignment, bed_mm, height));
+                        }
+                        let [a, b] = split_y(&t, bed, 3_500, ip, 2);
+                        let fits = t.fits(&a, bed, ip) && t.fits(&b, bed, ip);
+                        assert!(fits, "{filler:?} {alignment} {height} on {bed_mm}");
+                    }
+                }
+            }
+        }
+        // With whole cells only and all padding north, e.g. 162 mm on a
+        // 120 mm bed: 3 rows + 36 mm padding; the plans end in a 2-row plate
+        // of 84 + 36 mm plus the female lip.
+        assert!(overflows.contains(&(1, 0.0, 120, 162)), "{overflows:?}");
+        assert!(overflows.iter().all(|o| o.0 == 1), "{overflows:?}");
+    }
 }
