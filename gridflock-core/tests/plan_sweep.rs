@@ -1,6 +1,7 @@
 //! Every plate fits the bed, the plates tile the set exactly and are numbered
 //! in order, for every plate width from 42 to 2000 mm on common beds.
 
+use gridflock_core::profile::MIN_CELL_UM;
 use gridflock_core::{Connector, Edge, Filler, Params, Plan, Printer, plan};
 
 fn params(width: f64, height: f64, bed: f64, connector: Connector) -> Params {
@@ -17,6 +18,10 @@ fn params(width: f64, height: f64, bed: f64, connector: Connector) -> Params {
 /// Checks every invariant of `plan`; returns a description of the first failure.
 fn check(plan: &Plan) -> Result<(), String> {
     let [bed_x, bed_y] = plan.bed_um;
+    let smallest = plan.columns_um.iter().chain(&plan.rows_um).min();
+    if smallest.is_none_or(|&c| c < MIN_CELL_UM) {
+        return Err(format!("a cell is narrower than {MIN_CELL_UM} µm"));
+    }
     let mut columns: Vec<(i64, i64, [u32; 2])> = Vec::new();
     for (i, p) in plan.plates.iter().enumerate() {
         let [ex, ey] = p.extent_um();

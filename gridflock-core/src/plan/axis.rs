@@ -86,7 +86,9 @@ impl AxisTrace {
             }
         }
         let pad_sum = size_um - cells.iter().sum::<i64>();
-        let pad_start = lattice::round(pad_sum as f64 * alignment).clamp(0, pad_sum);
+        let pad_start = lattice::round(pad_sum as f64 * alignment)
+            .min(pad_sum)
+            .max(0);
         AxisTrace {
             cells,
             pad_start,
