@@ -46,7 +46,9 @@ pub use plan::{Edge, Joint, ParamErrors, ParamIssue, Plan, PlatePlan, Side, Side
 
 /// Builds one mesh per plate, in plate order.
 pub fn build(plan: &Plan) -> Vec<Mesh> {
-    (0..plan.plates.len()).map(|i| build_plate(plan, i)).collect()
+    (0..plan.plates.len())
+        .map(|i| build_plate(plan, i))
+        .collect()
 }
 
 /// Builds the mesh of plate `index` (0-based; plate number `index + 1`).

@@ -12,7 +12,8 @@ mod digits;
 mod layers;
 mod magnets;
 mod poly;
-mod puzzle;
+pub(crate) mod puzzle;
+mod refan;
 mod seams;
 mod tile;
 mod weld;
@@ -26,9 +27,6 @@ use crate::{Mesh, lattice};
 use layers::Tri;
 use std::collections::BTreeMap;
 use tile::{Beyond, JointKind, TileJoint, TileKey};
-
-/// Edge-puzzle tabs need at least this much cell edge (µm); shorter edges get none.
-const EDGE_PUZZLE_MIN_EDGE_UM: i64 = 12_000;
 
 pub(crate) fn build_plate(plan: &Plan, plate: &PlatePlan) -> Mesh {
     let tris = plate_triangles(plan, plate);
@@ -49,14 +47,25 @@ pub(crate) fn plate_triangles(plan: &Plan, plate: &PlatePlan) -> Vec<Tri> {
     let mut tris: Vec<Tri> = Vec::new();
     for (i, &w) in columns.iter().enumerate() {
         for (j, &h) in rows.iter().enumerate() {
-            let key = tile_key(plan, plate, [i, j], [columns.len(), rows.len()], [w, h], [xs[i], ys[j]]);
+            let key = tile_key(
+                plan,
+                plate,
+                [i, j],
+                [columns.len(), rows.len()],
+                [w, h],
+                [xs[i], ys[j]],
+            );
             let local = cache.entry(key).or_insert_with_key(|k| {
                 let mut t = Vec::new();
                 k.build(&mut t);
                 t
             });
             let (dx, dy) = (xs[i] as i32, ys[j] as i32);
-            tris.extend(local.iter().map(|t| t.map(|p| [p[0] + dx, p[1] + dy, p[2]])));
+            tris.extend(
+                local
+                    .iter()
+                    .map(|t| t.map(|p| [p[0] + dx, p[1] + dy, p[2]])),
+            );
         }
     }
     let inner_x: Vec<i32> = xs[1..columns.len()].iter().map(|&x| x as i32).collect();
@@ -145,9 +154,7 @@ fn tile_key(
             if at < lo - reach || at > hi + reach {
                 continue;
             }
-            if kind == JointKind::Edge
-                && (joint.cell_um < EDGE_PUZZLE_MIN_EDGE_UM || at <= lo || at >= hi)
-            {
+            if kind == JointKind::Edge && (at <= lo || at >= hi) {
                 continue;
             }
             joints.push(TileJoint {

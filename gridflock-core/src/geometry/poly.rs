@@ -191,7 +191,11 @@ pub(crate) fn area2(c: &[Pt]) -> i128 {
 pub(crate) fn map(shapes: &Shapes, f: impl Fn(Pt) -> Pt) -> Shapes {
     shapes
         .iter()
-        .map(|s| s.iter().map(|c| c.iter().map(|&p| f(p)).collect()).collect())
+        .map(|s| {
+            s.iter()
+                .map(|c| c.iter().map(|&p| f(p)).collect())
+                .collect()
+        })
         .collect()
 }
 

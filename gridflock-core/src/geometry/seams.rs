@@ -6,6 +6,7 @@
 //! other's edge through that point is split and its triangle re-fanned.
 
 use super::layers::Tri;
+use super::refan::refan;
 
 type P3 = [i32; 3];
 
@@ -69,7 +70,9 @@ pub(crate) fn close(tris: &mut Vec<Tri>, xs: &[i32], ys: &[i32]) {
     tris.extend(extra);
 }
 
-/// Points of `plane` strictly inside segment `a → b` (within 1 µm), ordered from `a`.
+/// Points of `plane` exactly on the open segment `a → b`, ordered from `a`.
+/// Tiles sample shared borders from exact lattice constructions, so no
+/// tolerance is needed (or wanted: it would capture corners of slivers).
 fn on_segment(plane: &[(i32, i32)], a: (i32, i32), b: (i32, i32)) -> Vec<(i32, i32)> {
     let (s_lo, s_hi) = (a.0.min(b.0) - 1, a.0.max(b.0) + 1);
     let (z_lo, z_hi) = (a.1.min(b.1) - 1, a.1.max(b.1) + 1);
@@ -89,55 +92,10 @@ fn on_segment(plane: &[(i32, i32)], a: (i32, i32), b: (i32, i32)) -> Vec<(i32, i
         let pz = (p.1 - a.1) as i64;
         let cross = ds * pz - dz * ps;
         let dot = ds * ps + dz * pz;
-        if (cross as i128) * (cross as i128) <= len2 as i128 && dot > 0 && dot < len2 {
+        if cross == 0 && dot > 0 && dot < len2 {
             found.push((dot, p));
         }
     }
     found.sort_unstable();
     found.into_iter().map(|(_, p)| p).collect()
-}
-
-/// Re-triangulates triangle `t` with extra points on its edges.
-fn refan(t: &Tri, inserted: &[Vec<P3>; 3], out: &mut Vec<Tri>) {
-    let mut ring: Vec<P3> = Vec::new();
-    for e in 0..3 {
-        ring.push(t[e]);
-        ring.extend_from_slice(&inserted[e]);
-    }
-    let split_edges = inserted.iter().filter(|v| !v.is_empty()).count();
-    if split_edges == 1 {
-        // Fan from the corner opposite the split edge: no degenerate triangles.
-        let e = (0..3).find(|&e| !inserted[e].is_empty()).unwrap_or(0);
-        let apex = t[(e + 2) % 3];
-        let mut chain = vec![t[e]];
-        chain.extend_from_slice(&inserted[e]);
-        chain.push(t[(e + 1) % 3]);
-        for w in chain.windows(2) {
-            out.push([w[0], w[1], apex]);
-        }
-        return;
-    }
-    // Several split edges: ear-clip the convex polygon in its best projection.
-    let n = normal(t);
-    let axis = (0..3).max_by_key(|&k| n[k].abs()).unwrap_or(2);
-    let (u, v) = ((axis + 1) % 3, (axis + 2) % 3);
-    let flat: Vec<[f64; 2]> = ring.iter().map(|p| [p[u] as f64, p[v] as f64]).collect();
-    let mut idx: Vec<u32> = Vec::new();
-    earcut::Earcut::new().earcut(flat.iter().copied(), &[] as &[u32], &mut idx);
-    for c in idx.chunks_exact(3) {
-        let tri = [ring[c[0] as usize], ring[c[1] as usize], ring[c[2] as usize]];
-        let tn = normal(&tri);
-        let dot: i128 = (0..3).map(|k| tn[k] * n[k]).sum();
-        out.push(if dot < 0 { [tri[0], tri[2], tri[1]] } else { tri });
-    }
-}
-
-fn normal(t: &Tri) -> [i128; 3] {
-    let d = |a: P3, b: P3| [0, 1, 2].map(|k| (b[k] - a[k]) as i128);
-    let (u, v) = (d(t[0], t[1]), d(t[0], t[2]));
-    [
-        u[1] * v[2] - u[2] * v[1],
-        u[2] * v[0] - u[0] * v[2],
-        u[0] * v[1] - u[1] * v[0],
-    ]
 }

@@ -12,7 +12,7 @@ use super::magnets::{self, MagnetSpec};
 use super::poly::{self, Contour, Shapes, arc, pt, shape};
 use super::puzzle::{self, IntersectionJoint, Local};
 use crate::plan::{Edge, Side};
-use crate::profile::{BOTTOM_INSET_UM, MID_INSET_UM, PROFILE, TOP_RADIUS_UM, TOP_UM};
+use crate::profile::{BOTTOM_INSET_UM, PROFILE, TOP_RADIUS_UM};
 
 /// Everything that determines a tile's mesh, in cell coordinates (the cell's
 /// south-west corner at the origin). Equal keys give identical meshes, so a
@@ -81,14 +81,24 @@ pub(crate) enum JointKind {
     Edge,
 }
 
-/// Depth of the rib at z ≥ 0 that edge-puzzle features may use: the vertical
-/// part of the profile, so they never cut through a sloped wall.
-const EDGE_PUZZLE_CLIP_UM: i64 = MID_INSET_UM;
 const EDGE_PUZZLE_MALE_TOP_UM: i64 = 2_000;
 const EDGE_PUZZLE_FEMALE_TOP_UM: i64 = 2_250;
 const EDGE_PUZZLE_BAR_UM: i64 = 6_200;
 /// Depth of the engraved number.
 pub(crate) const LABEL_DEPTH_UM: i64 = 500;
+
+/// Keeps the largest shape: where a joint is clipped at the plate's outer
+/// edge, a sliver of lip can be cut loose from the plate; it is dropped.
+fn largest(mut shapes: Shapes) -> Shapes {
+    if shapes.len() > 1 {
+        let area = |s: &Vec<Contour>| s.first().map(|c| poly::area2(c).abs()).unwrap_or(0);
+        let keep = (0..shapes.len())
+            .max_by_key(|&i| area(&shapes[i]))
+            .unwrap_or(0);
+        shapes = vec![shapes.swap_remove(keep)];
+    }
+    shapes
+}
 
 fn side_index(side: Side) -> usize {
     match side {
@@ -112,13 +122,16 @@ impl TileKey {
     /// Builds the tile's triangles in cell coordinates.
     pub(crate) fn build(&self, out: &mut Vec<Tri>) {
         let outline = self.outline();
-        let has_ip = self.joints.iter().any(|j| j.kind == JointKind::Intersection);
+        let has_ip = self
+            .joints
+            .iter()
+            .any(|j| j.kind == JointKind::Intersection);
         let (ip_cut, ip_add) = if has_ip {
             self.intersection_features(f64::from_bits(self.fit_bits))
         } else {
             (Vec::new(), Vec::new())
         };
-        let base = poly::union(&poly::difference(&outline, &ip_cut), &ip_add);
+        let base = largest(poly::union(&poly::difference(&outline, &ip_cut), &ip_add));
 
         let levels = self.levels();
         let mut slabs = Vec::with_capacity(levels.len() - 1);
@@ -300,17 +313,25 @@ impl TileKey {
         shape(c)
     }
 
-    /// Maps a joint-frame polygon onto the tile for a joint on `side` at `at`.
+    /// Maps a joint-frame polygon onto the tile for a joint on `side` at `at`,
+    /// counter-clockwise whatever the input's orientation (the north and
+    /// south mappings are reflections, and mixed orientations would cancel
+    /// under the non-zero fill rule).
     fn joint_to_tile(&self, side: Side, at: i64, poly: &Local) -> Contour {
         let (w, h) = (self.w, self.h);
-        poly.iter()
+        let mut c: Contour = poly
+            .iter()
             .map(|&(u, v)| match side {
                 Side::East => pt(w + u, at + v),
                 Side::West => pt(u, at + v),
                 Side::North => pt(at + v, h + u),
                 Side::South => pt(at + v, u),
             })
-            .collect()
+            .collect();
+        if poly::area2(&c) < 0 {
+            c.reverse();
+        }
+        c
     }
 
     /// The domain's extent along `side`, relative to a joint centred at `at`.
@@ -346,7 +367,11 @@ impl TileKey {
         let ring_top: Shapes = shape(self.opening(0));
         let mut cut: Shapes = Vec::new();
         let mut add: Shapes = Vec::new();
-        for j in self.joints.iter().filter(|j| j.kind == JointKind::Intersection) {
+        for j in self
+            .joints
+            .iter()
+            .filter(|j| j.kind == JointKind::Intersection)
+        {
             let male = self.beyond(j.side) == Beyond::MaleSeam;
             let outline = if male { &joint.male } else { &joint.female };
             let solid = self.halves(j.side, j.at, outline);
@@ -399,14 +424,11 @@ impl TileKey {
                 // Above the magnet layer only the rib's vertical part is used.
                 let keep: Local = vec![
                     (-2_000, -10_000),
-                    (EDGE_PUZZLE_CLIP_UM, -10_000),
-                    (EDGE_PUZZLE_CLIP_UM, 10_000),
+                    (puzzle::EDGE_TAB_CLIP_UM, -10_000),
+                    (puzzle::EDGE_TAB_CLIP_UM, 10_000),
                     (-2_000, 10_000),
                 ];
-                parts = poly::intersection(
-                    &parts,
-                    &shape(self.joint_to_tile(j.side, j.at, &keep)),
-                );
+                parts = poly::intersection(&parts, &shape(self.joint_to_tile(j.side, j.at, &keep)));
             }
             if male {
                 adds.extend(parts);

@@ -30,7 +30,11 @@ impl Mesh {
     /// Position of vertex `i`.
     pub fn vertex(&self, i: u32) -> [f32; 3] {
         let i = i as usize * 3;
-        [self.positions[i], self.positions[i + 1], self.positions[i + 2]]
+        [
+            self.positions[i],
+            self.positions[i + 1],
+            self.positions[i + 2],
+        ]
     }
 
     /// The three corner positions of triangle `t`.
