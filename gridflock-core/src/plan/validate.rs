@@ -17,3 +17,10 @@ pub(crate) struct Resolved;
 pub(crate) fn validate(_params: &Params) -> Result<Resolved, ParamErrors> {
     Err(ParamErrors(Vec::new()))
 }
+
+impl std::fmt::Display for ParamErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<&str> = self.0.iter().map(|i| i.field.as_str()).collect();
+        write!(f, "{}", fields.join("; "))
+    }
+}
