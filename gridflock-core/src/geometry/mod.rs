@@ -1,6 +1,178 @@
-//! Plan → mesh (placeholder).
-use crate::{Mesh, Plan, PlatePlan};
+//! Plan → mesh: builds each plate from cell tiles.
+//!
+//! A plate is a grid of tiles (one per cell, the outer ones grown by the
+//! padding). Tiles with the same [`tile::TileKey`] have the same mesh, so each
+//! distinct tile is meshed once and translated by exact lattice offsets.
+//! Borders between tiles carry no faces; where two different tiles sample a
+//! shared border differently (a level one of them lacks, a collinear point one
+//! of them dropped), [`seams::close`] splits the coarser side so the plate is
+//! closed, and [`weld`] turns the soup into an indexed mesh.
 
-pub(crate) fn build_plate(_plan: &Plan, _plate: &PlatePlan) -> Mesh {
-    Mesh::default()
+mod digits;
+mod layers;
+mod magnets;
+mod poly;
+mod puzzle;
+mod seams;
+mod tile;
+mod weld;
+
+#[cfg(test)]
+mod tests;
+
+use crate::params::Connector;
+use crate::plan::{Edge, Plan, PlatePlan, Side};
+use crate::{Mesh, lattice};
+use layers::Tri;
+use std::collections::BTreeMap;
+use tile::{Beyond, JointKind, TileJoint, TileKey};
+
+/// Edge-puzzle tabs need at least this much cell edge (µm); shorter edges get none.
+const EDGE_PUZZLE_MIN_EDGE_UM: i64 = 12_000;
+
+pub(crate) fn build_plate(plan: &Plan, plate: &PlatePlan) -> Mesh {
+    let tris = plate_triangles(plan, plate);
+    weld::to_mesh(&tris, plan.bottom_um)
+}
+
+/// The closed triangle soup of one plate, in plate-local lattice coordinates.
+pub(crate) fn plate_triangles(plan: &Plan, plate: &PlatePlan) -> Vec<Tri> {
+    let [cx0, cx1] = plate.cells_x.map(|c| c as usize);
+    let [cy0, cy1] = plate.cells_y.map(|c| c as usize);
+    let columns = &plan.columns_um[cx0..cx1];
+    let rows = &plan.rows_um[cy0..cy1];
+    let pad = plate.padding_um;
+    let xs = offsets(pad.west, columns);
+    let ys = offsets(pad.south, rows);
+
+    let mut cache: BTreeMap<TileKey, Vec<Tri>> = BTreeMap::new();
+    let mut tris: Vec<Tri> = Vec::new();
+    for (i, &w) in columns.iter().enumerate() {
+        for (j, &h) in rows.iter().enumerate() {
+            let key = tile_key(plan, plate, [i, j], [columns.len(), rows.len()], [w, h], [xs[i], ys[j]]);
+            let local = cache.entry(key).or_insert_with_key(|k| {
+                let mut t = Vec::new();
+                k.build(&mut t);
+                t
+            });
+            let (dx, dy) = (xs[i] as i32, ys[j] as i32);
+            tris.extend(local.iter().map(|t| t.map(|p| [p[0] + dx, p[1] + dy, p[2]])));
+        }
+    }
+    let inner_x: Vec<i32> = xs[1..columns.len()].iter().map(|&x| x as i32).collect();
+    let inner_y: Vec<i32> = ys[1..rows.len()].iter().map(|&y| y as i32).collect();
+    seams::close(&mut tris, &inner_x, &inner_y);
+    tris
+}
+
+/// Start of every cell along an axis, after `start` padding.
+fn offsets(start: i64, sizes: &[i64]) -> Vec<i64> {
+    let mut out = Vec::with_capacity(sizes.len() + 1);
+    let mut at = start;
+    for &s in sizes {
+        out.push(at);
+        at += s;
+    }
+    out.push(at);
+    out
+}
+
+fn tile_key(
+    plan: &Plan,
+    plate: &PlatePlan,
+    [i, j]: [usize; 2],
+    [nx, ny]: [usize; 2],
+    [w, h]: [i64; 2],
+    [ox, oy]: [i64; 2],
+) -> TileKey {
+    let pad = plate.padding_um;
+    let (first_x, last_x, first_y, last_y) = (i == 0, i + 1 == nx, j == 0, j + 1 == ny);
+    let domain = [
+        if first_x { -pad.west } else { 0 },
+        if first_y { -pad.south } else { 0 },
+        w + if last_x { pad.east } else { 0 },
+        h + if last_y { pad.north } else { 0 },
+    ];
+    let no_connector = plan.params.connector == Connector::None;
+    let beyond = |on_edge: bool, edge: Edge| {
+        if on_edge {
+            Beyond::from_edge(edge, no_connector)
+        } else {
+            Beyond::Tile
+        }
+    };
+    let sides = [
+        beyond(last_y, plate.edges.north),
+        beyond(last_x, plate.edges.east),
+        beyond(first_y, plate.edges.south),
+        beyond(first_x, plate.edges.west),
+    ];
+    let outside = |k: usize| sides[k] == Beyond::Outside;
+    let r = lattice::mm_to_um(plan.params.corner_radius_mm);
+    let corner_radius = [
+        if outside(0) && outside(1) { r } else { 0 },
+        if outside(2) && outside(1) { r } else { 0 },
+        if outside(2) && outside(3) { r } else { 0 },
+        if outside(0) && outside(3) { r } else { 0 },
+    ];
+
+    let kind = match plan.params.connector {
+        Connector::IntersectionPuzzle { .. } => Some(JointKind::Intersection),
+        Connector::EdgePuzzle => Some(JointKind::Edge),
+        Connector::None => None,
+    };
+    let mut joints = Vec::new();
+    if let Some(kind) = kind {
+        for joint in &plate.joints {
+            let k = match joint.side {
+                Side::North => 0,
+                Side::East => 1,
+                Side::South => 2,
+                Side::West => 3,
+            };
+            if !matches!(sides[k], Beyond::MaleSeam | Beyond::FemaleSeam) {
+                continue;
+            }
+            let (origin, lo, hi) = match joint.side {
+                Side::East | Side::West => (oy, domain[1], domain[3]),
+                Side::North | Side::South => (ox, domain[0], domain[2]),
+            };
+            let at = joint.at_um - origin;
+            let reach = match kind {
+                JointKind::Intersection => puzzle::JOINT_REACH_UM,
+                JointKind::Edge => 0,
+            };
+            if at < lo - reach || at > hi + reach {
+                continue;
+            }
+            if kind == JointKind::Edge
+                && (joint.cell_um < EDGE_PUZZLE_MIN_EDGE_UM || at <= lo || at >= hi)
+            {
+                continue;
+            }
+            joints.push(TileJoint {
+                side: joint.side,
+                at,
+                kind,
+            });
+        }
+    }
+    joints.sort_unstable();
+    let fit_bits = match plan.params.connector {
+        Connector::IntersectionPuzzle { fit } => fit.to_bits(),
+        _ => 1.0f64.to_bits(),
+    };
+    let label = (plan.params.numbering && i == 0 && j == 0).then(|| plate.number.to_string());
+    TileKey {
+        w,
+        h,
+        domain,
+        sides,
+        corner_radius,
+        joints,
+        fit_bits,
+        magnets: magnets::MagnetSpec::new(plan.params.magnets, &plan.params.magnet_dims),
+        zbot: plan.bottom_um,
+        label,
+    }
 }

@@ -1,0 +1,221 @@
+//! 2D polygons on the lattice: primitives and boolean operations.
+//!
+//! Shapes follow i_overlay's conventions: a shape is an outer contour followed
+//! by its holes; outer contours run counter-clockwise, holes clockwise.
+
+use crate::lattice;
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::core::single::SingleIntOverlay;
+use i_overlay::i_float::int::point::IntPoint;
+
+/// A lattice point (µm).
+pub(crate) type Pt = IntPoint<i32>;
+/// A closed polygon, without repeating its first point.
+pub(crate) type Contour = Vec<Pt>;
+/// A set of shapes (outer contour + holes each).
+pub(crate) type Shapes = Vec<Vec<Contour>>;
+
+pub(crate) fn pt(x: i64, y: i64) -> Pt {
+    // Tile-local and plate-local coordinates stay far below 2^30 µm (1 km).
+    IntPoint::new(x as i32, y as i32)
+}
+
+fn op(a: &Shapes, b: &Shapes, rule: OverlayRule) -> Shapes {
+    if b.is_empty() {
+        return match rule {
+            OverlayRule::Intersect => Vec::new(),
+            _ => union_all(a),
+        };
+    }
+    if a.is_empty() {
+        return match rule {
+            OverlayRule::Union | OverlayRule::Xor => union_all(b),
+            _ => Vec::new(),
+        };
+    }
+    a.overlay(b, rule, FillRule::NonZero)
+}
+
+/// `a ∖ b`.
+pub(crate) fn difference(a: &Shapes, b: &Shapes) -> Shapes {
+    op(a, b, OverlayRule::Difference)
+}
+
+/// `a ∪ b`.
+pub(crate) fn union(a: &Shapes, b: &Shapes) -> Shapes {
+    op(a, b, OverlayRule::Union)
+}
+
+/// `a ∩ b`.
+pub(crate) fn intersection(a: &Shapes, b: &Shapes) -> Shapes {
+    op(a, b, OverlayRule::Intersect)
+}
+
+/// Normalises a shape set (merges overlaps, fixes orientation).
+pub(crate) fn union_all(a: &Shapes) -> Shapes {
+    if a.is_empty() {
+        return Vec::new();
+    }
+    let empty: Shapes = Vec::new();
+    Overlay::from_subj_and_clip(a, &empty).overlay(OverlayRule::Subject, FillRule::NonZero)
+}
+
+use i_overlay::core::overlay::Overlay;
+
+/// A single contour as a shape set.
+pub(crate) fn shape(contour: Contour) -> Shapes {
+    vec![vec![contour]]
+}
+
+/// Axis-aligned rectangle.
+pub(crate) fn rect(x0: i64, y0: i64, x1: i64, y1: i64) -> Contour {
+    vec![pt(x0, y0), pt(x1, y0), pt(x1, y1), pt(x0, y1)]
+}
+
+/// Points of a circular arc around `(cx, cy)` from angle index `from` to `to`
+/// (inclusive) in steps of 360°/`CIRCLE_SEGMENTS`. Offsets are rounded
+/// independently of the centre, so translated copies stay exact translations.
+pub(crate) fn arc(cx: i64, cy: i64, r: i64, from: i64, to: i64, out: &mut Contour) {
+    let n = crate::profile::CIRCLE_SEGMENTS as i64;
+    let step = if to >= from { 1 } else { -1 };
+    let mut i = from;
+    loop {
+        let (dx, dy) = unit(i, n);
+        out.push(pt(
+            cx + lattice::round(r as f64 * dx),
+            cy + lattice::round(r as f64 * dy),
+        ));
+        if i == to {
+            break;
+        }
+        i += step;
+    }
+}
+
+/// Unit vector at angle `i / n` of a turn, exact on the axes.
+fn unit(i: i64, n: i64) -> (f64, f64) {
+    let i = i.rem_euclid(n);
+    if i * 4 % n == 0 {
+        return match i * 4 / n {
+            0 => (1.0, 0.0),
+            1 => (0.0, 1.0),
+            2 => (-1.0, 0.0),
+            _ => (0.0, -1.0),
+        };
+    }
+    let a = std::f64::consts::TAU * i as f64 / n as f64;
+    (lattice::cos(a), lattice::sin(a))
+}
+
+/// Full circle polygon (counter-clockwise, `CIRCLE_SEGMENTS` vertices, the
+/// first at angle 0).
+pub(crate) fn circle(cx: i64, cy: i64, r: i64) -> Contour {
+    let n = crate::profile::CIRCLE_SEGMENTS as i64;
+    let mut c = Vec::with_capacity(n as usize);
+    arc(cx, cy, r, 0, n - 1, &mut c);
+    c
+}
+
+/// Rectangle `[x0, x1] × [y0, y1]` with every corner rounded by `r`, as a ring
+/// of exactly 4 × 11 points (10 segments per corner), counter-clockwise,
+/// starting at the south-east corner. With `r = 0` corner points repeat, which
+/// callers that need a simple polygon must avoid.
+pub(crate) fn rounded_rect(x0: i64, y0: i64, x1: i64, y1: i64, r: i64) -> Contour {
+    let q = crate::profile::CIRCLE_SEGMENTS as i64 / 4;
+    let mut c = Vec::with_capacity(4 * (q as usize + 1));
+    arc(x1 - r, y0 + r, r, -q, 0, &mut c);
+    arc(x1 - r, y1 - r, r, 0, q, &mut c);
+    arc(x0 + r, y1 - r, r, q, 2 * q, &mut c);
+    arc(x0 + r, y0 + r, r, 2 * q, 3 * q, &mut c);
+    c
+}
+
+/// A stadium (capsule) of radius `r` around the segment from `a` to `b`,
+/// whose direction must be a multiple of 45°. Counter-clockwise.
+pub(crate) fn stadium(a: (i64, i64), b: (i64, i64), r: i64) -> Contour {
+    let n = crate::profile::CIRCLE_SEGMENTS as i64;
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    // Direction index on the 40-gon: multiples of 45° are 5 steps.
+    let dir = direction_index(dx, dy);
+    let mut c = Vec::with_capacity(n as usize + 2);
+    arc(b.0, b.1, r, dir - n / 4, dir + n / 4, &mut c);
+    arc(a.0, a.1, r, dir + n / 4, dir + 3 * n / 4, &mut c);
+    c
+}
+
+/// Index (in 40ths of a turn) of the direction of `(dx, dy)`, which must be a multiple of 45°.
+pub(crate) fn direction_index(dx: i64, dy: i64) -> i64 {
+    let sx = dx.signum();
+    let sy = dy.signum();
+    match (sx, sy) {
+        (1, 0) => 0,
+        (1, 1) => 5,
+        (0, 1) => 10,
+        (-1, 1) => 15,
+        (-1, 0) => 20,
+        (-1, -1) => 25,
+        (0, -1) => 30,
+        _ => 35,
+    }
+}
+
+/// A rectangle of half-width `hw` from `a` along the 45°-multiple direction
+/// to `b` (the two ends square). Counter-clockwise.
+pub(crate) fn bar(a: (i64, i64), b: (i64, i64), hw: i64) -> Contour {
+    let n = crate::profile::CIRCLE_SEGMENTS as i64;
+    let dir = direction_index(b.0 - a.0, b.1 - a.1);
+    let (nx, ny) = unit(dir + n / 4, n);
+    let ox = lattice::round(hw as f64 * nx);
+    let oy = lattice::round(hw as f64 * ny);
+    vec![
+        pt(a.0 - ox, a.1 - oy),
+        pt(b.0 - ox, b.1 - oy),
+        pt(b.0 + ox, b.1 + oy),
+        pt(a.0 + ox, a.1 + oy),
+    ]
+}
+
+/// Signed area ×2 of a contour (positive = counter-clockwise).
+pub(crate) fn area2(c: &[Pt]) -> i128 {
+    let mut s: i128 = 0;
+    for i in 0..c.len() {
+        let a = c[i];
+        let b = c[(i + 1) % c.len()];
+        s += a.x as i128 * b.y as i128 - b.x as i128 * a.y as i128;
+    }
+    s
+}
+
+/// Maps every point of a shape set.
+pub(crate) fn map(shapes: &Shapes, f: impl Fn(Pt) -> Pt) -> Shapes {
+    shapes
+        .iter()
+        .map(|s| s.iter().map(|c| c.iter().map(|&p| f(p)).collect()).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_orientation_is_ccw_outer_cw_holes() {
+        let outer = rect(0, 0, 100, 100);
+        let hole = rect(10, 10, 20, 20);
+        let r = difference(&shape(outer), &shape(hole));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].len(), 2);
+        assert!(area2(&r[0][0]) > 0);
+        assert!(area2(&r[0][1]) < 0);
+    }
+
+    #[test]
+    fn rounded_rect_has_44_points_on_the_lattice() {
+        let c = rounded_rect(0, 0, 42_000, 42_000, 4_000);
+        assert_eq!(c.len(), 44);
+        assert_eq!(c[0], pt(38_000, 0));
+        assert_eq!(c[10], pt(42_000, 4_000));
+        assert!(area2(&c) > 0);
+    }
+}

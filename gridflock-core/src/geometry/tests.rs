@@ -1,0 +1,149 @@
+//! Mesh invariants on hand-made plans (independent of the planner).
+
+use crate::mesh::check;
+use crate::params::{Connector, Magnets, Params};
+use crate::plan::{Edge, Joint, Plan, PlatePlan, Side, Sides};
+
+fn plate(columns: &[i64], rows: &[i64], pad: Sides<i64>, edges: Sides<Edge>, joints: Vec<Joint>) -> PlatePlan {
+    let w = columns.iter().sum::<i64>() + pad.east + pad.west;
+    let h = rows.iter().sum::<i64>() + pad.north + pad.south;
+    PlatePlan {
+        number: 1,
+        column: 0,
+        row: 0,
+        cells_x: [0, columns.len() as u32],
+        cells_y: [0, rows.len() as u32],
+        origin_um: [0, 0],
+        size_um: [w, h],
+        padding_um: pad,
+        edges,
+        joints,
+        bounds_um: [0, 0, w, h],
+    }
+}
+
+fn plan_of(params: Params, columns: &[i64], rows: &[i64], p: PlatePlan) -> Plan {
+    let bottom = match params.magnets {
+        Magnets::None => 0,
+        Magnets::PressFit => -3500,
+        Magnets::GlueTop => -3000,
+        Magnets::GlueBottom => -2750,
+    };
+    Plan {
+        bed_um: [256_000, 256_000],
+        size_um: p.size_um,
+        columns_um: columns.to_vec(),
+        rows_um: rows.to_vec(),
+        padding_um: p.padding_um,
+        bottom_um: bottom,
+        plates: vec![p],
+        params,
+    }
+}
+
+const OUT: Sides<Edge> = Sides { north: Edge::Outer, east: Edge::Outer, south: Edge::Outer, west: Edge::Outer };
+
+fn assert_closed(plan: &Plan) -> crate::mesh::MeshReport {
+    let mesh = crate::build_plate(plan, 0);
+    match check(&mesh) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn single_cell_without_magnets_is_closed() {
+    let mut params = Params::new(42.0, 42.0);
+    params.numbering = false;
+    params.connector = Connector::None;
+    let p = plate(&[42_000], &[42_000], Sides::default(), OUT, vec![]);
+    let r = assert_closed(&plan_of(params, &[42_000], &[42_000], p));
+    assert_eq!(r.components, 1);
+}
+
+#[test]
+fn two_by_two_with_padding_and_number_is_closed() {
+    let mut params = Params::new(90.0, 88.0);
+    params.connector = Connector::None;
+    let pad = Sides { north: 2_000, east: 3_000, south: 2_000, west: 3_000 };
+    let p = plate(&[42_000, 42_000], &[42_000, 42_000], pad, OUT, vec![]);
+    let r = assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
+    assert_eq!(r.components, 1);
+}
+
+#[test]
+fn magnets_every_style_are_closed() {
+    for m in [Magnets::PressFit, Magnets::GlueTop, Magnets::GlueBottom] {
+        let mut params = Params::new(105.0, 84.0);
+        params.connector = Connector::None;
+        params.magnets = m;
+        let p = plate(&[42_000, 42_000, 21_000], &[42_000, 21_000], Sides::default(), OUT, vec![]);
+        let r = assert_closed(&plan_of(params, &[42_000, 42_000, 21_000], &[42_000, 21_000], p));
+        assert_eq!(r.components, 1, "{m:?}");
+    }
+}
+
+#[test]
+fn intersection_puzzle_seams_are_closed() {
+    for fit in [1.0, 0.0, 0.5] {
+        for magnets in [Magnets::None, Magnets::PressFit] {
+            let mut params = Params::new(84.0, 84.0);
+            params.connector = Connector::IntersectionPuzzle { fit };
+            params.magnets = magnets;
+            let edges = Sides { north: Edge::Male, east: Edge::Male, south: Edge::Female, west: Edge::Female };
+            let mut joints = Vec::new();
+            for side in Side::ALL {
+                for at in [0, 42_000, 84_000] {
+                    joints.push(Joint { side, at_um: at, cell_um: 0 });
+                }
+            }
+            let p = plate(&[42_000, 42_000], &[42_000, 42_000], Sides::default(), edges, joints);
+            assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
+        }
+    }
+}
+
+#[test]
+fn edge_puzzle_seams_are_closed() {
+    for magnets in [Magnets::None, Magnets::PressFit] {
+        let mut params = Params::new(84.0, 84.0);
+        params.connector = Connector::EdgePuzzle;
+        params.magnets = magnets;
+        let edges = Sides { north: Edge::Male, east: Edge::Outer, south: Edge::Female, west: Edge::Outer };
+        let mut joints = Vec::new();
+        for side in [Side::North, Side::South] {
+            for at in [21_000, 63_000] {
+                joints.push(Joint { side, at_um: at, cell_um: 42_000 });
+            }
+        }
+        let pad = Sides { north: 0, east: 1_500, south: 0, west: 1_500 };
+        let p = plate(&[42_000, 42_000], &[42_000, 42_000], pad, edges, joints);
+        assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
+    }
+}
+
+/// Writes the test meshes to `$GRIDFLOCK_DUMP` for inspection with outside tools.
+#[test]
+fn dump_for_external_validation() {
+    let Some(dir) = std::env::var_os("GRIDFLOCK_DUMP") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    let mut params = Params::new(84.0, 84.0);
+    params.connector = Connector::IntersectionPuzzle { fit: 1.0 };
+    params.magnets = Magnets::PressFit;
+    let edges = Sides { north: Edge::Male, east: Edge::Male, south: Edge::Female, west: Edge::Female };
+    let mut joints = Vec::new();
+    for side in Side::ALL {
+        for at in [0, 42_000, 84_000] {
+            joints.push(Joint { side, at_um: at, cell_um: 0 });
+        }
+    }
+    let p = plate(&[42_000, 42_000], &[42_000, 42_000], Sides::default(), edges, joints);
+    let m = crate::build_plate(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p), 0);
+    std::fs::write(dir.join("ip_mag.stl"), crate::export::stl::binary(&m)).ok();
+    let mut params = Params::new(90.0, 88.0);
+    params.connector = Connector::None;
+    let pad = Sides { north: 2_000, east: 3_000, south: 2_000, west: 3_000 };
+    let p = plate(&[42_000, 42_000], &[42_000, 42_000], pad, OUT, vec![]);
+    let m = crate::build_plate(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p), 0);
+    std::fs::write(dir.join("pad_label.stl"), crate::export::stl::binary(&m)).ok();
+}

@@ -1,0 +1,446 @@
+//! One cell tile: the cell's opening plus whatever of the plate surrounds it
+//! (padding, outer walls, seam connectors, magnets, the plate number), as a
+//! stack of slabs for the layered mesher.
+//!
+//! A tile's *domain* is its cell square grown by the padding on outer sides.
+//! Domains of a plate's tiles tile the plate exactly; where two tiles meet,
+//! the border is interior (no wall) and both sample it identically.
+
+use super::digits;
+use super::layers::{self, Border, Ring, Slab, Tri};
+use super::magnets::{self, MagnetSpec};
+use super::poly::{self, Contour, Shapes, arc, pt, shape};
+use super::puzzle::{self, IntersectionJoint, Local};
+use crate::plan::{Edge, Side};
+use crate::profile::{BOTTOM_INSET_UM, MID_INSET_UM, PROFILE, TOP_RADIUS_UM, TOP_UM};
+
+/// Everything that determines a tile's mesh, in cell coordinates (the cell's
+/// south-west corner at the origin). Equal keys give identical meshes, so a
+/// plate builds each distinct tile once.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TileKey {
+    /// Cell size.
+    pub(crate) w: i64,
+    pub(crate) h: i64,
+    /// Domain `[x0, y0, x1, y1]`.
+    pub(crate) domain: [i64; 4],
+    /// Per side (N, E, S, W): what lies beyond the domain edge.
+    pub(crate) sides: [Beyond; 4],
+    /// Radius of rounded domain corners (NE, SE, SW, NW order); 0 = square.
+    pub(crate) corner_radius: [i64; 4],
+    /// Connector joints touching this tile.
+    pub(crate) joints: Vec<TileJoint>,
+    /// Intersection-puzzle fit, as raw bits (1.0 when unused).
+    pub(crate) fit_bits: u64,
+    /// Magnet configuration.
+    pub(crate) magnets: Option<MagnetSpec>,
+    /// Lowest z of the plate.
+    pub(crate) zbot: i64,
+    /// Engraved plate number, if this tile carries it.
+    pub(crate) label: Option<String>,
+}
+
+/// What is on the other side of a domain edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Beyond {
+    /// Another tile of the same plate.
+    Tile,
+    /// Nothing: the plate's outer edge.
+    Outside,
+    /// A seam where this plate is male.
+    MaleSeam,
+    /// A seam where this plate is female.
+    FemaleSeam,
+    /// A seam without connector (connector type none).
+    PlainSeam,
+}
+
+impl Beyond {
+    pub(crate) fn from_edge(edge: Edge, connector_none: bool) -> Self {
+        match edge {
+            Edge::Outer => Beyond::Outside,
+            _ if connector_none => Beyond::PlainSeam,
+            Edge::Male => Beyond::MaleSeam,
+            Edge::Female => Beyond::FemaleSeam,
+        }
+    }
+}
+
+/// A joint on one of the tile's seam sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TileJoint {
+    pub(crate) side: Side,
+    /// Centre along the side, in cell coordinates.
+    pub(crate) at: i64,
+    pub(crate) kind: JointKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum JointKind {
+    Intersection,
+    Edge,
+}
+
+/// Depth of the rib at z ≥ 0 that edge-puzzle features may use: the vertical
+/// part of the profile, so they never cut through a sloped wall.
+const EDGE_PUZZLE_CLIP_UM: i64 = MID_INSET_UM;
+const EDGE_PUZZLE_MALE_TOP_UM: i64 = 2_000;
+const EDGE_PUZZLE_FEMALE_TOP_UM: i64 = 2_250;
+const EDGE_PUZZLE_BAR_UM: i64 = 6_200;
+/// Depth of the engraved number.
+pub(crate) const LABEL_DEPTH_UM: i64 = 500;
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::North => 0,
+        Side::East => 1,
+        Side::South => 2,
+        Side::West => 3,
+    }
+}
+
+impl TileKey {
+    fn beyond(&self, side: Side) -> Beyond {
+        self.sides[side_index(side)]
+    }
+
+    /// The cell opening at inset `d` from the cell edge.
+    fn opening(&self, d: i64) -> Contour {
+        poly::rounded_rect(d, d, self.w - d, self.h - d, TOP_RADIUS_UM - d)
+    }
+
+    /// Builds the tile's triangles in cell coordinates.
+    pub(crate) fn build(&self, out: &mut Vec<Tri>) {
+        let outline = self.outline();
+        let has_ip = self.joints.iter().any(|j| j.kind == JointKind::Intersection);
+        let (ip_cut, ip_add) = if has_ip {
+            self.intersection_features(f64::from_bits(self.fit_bits))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let base = poly::union(&poly::difference(&outline, &ip_cut), &ip_add);
+
+        let levels = self.levels();
+        let mut slabs = Vec::with_capacity(levels.len() - 1);
+        for pair in levels.windows(2) {
+            slabs.push(self.slab(&base, pair[0], pair[1]));
+        }
+        let borders: Vec<Border> = self.borders();
+        let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
+        layers::mesh(&levels32, &slabs, &borders, out);
+    }
+
+    fn borders(&self) -> Vec<Border> {
+        let [x0, y0, x1, y1] = self.domain;
+        let mut b = Vec::new();
+        for side in Side::ALL {
+            if self.beyond(side) == Beyond::Tile {
+                b.push(match side {
+                    Side::North => Border::Y(y1 as i32),
+                    Side::East => Border::X(x1 as i32),
+                    Side::South => Border::Y(y0 as i32),
+                    Side::West => Border::X(x0 as i32),
+                });
+            }
+        }
+        b
+    }
+
+    fn levels(&self) -> Vec<i64> {
+        let mut z: Vec<i64> = PROFILE.iter().map(|&(z, _)| z).collect();
+        z.push(self.zbot);
+        if let Some(m) = &self.magnets {
+            let (pocket, release) = m.z_ranges();
+            z.extend([pocket.0, pocket.1]);
+            if m.release > 0 {
+                z.extend([release.0, release.1]);
+            }
+        }
+        if self.label.is_some() {
+            z.push(self.zbot + LABEL_DEPTH_UM);
+        }
+        for j in &self.joints {
+            if j.kind == JointKind::Edge {
+                z.push(if self.beyond(j.side) == Beyond::MaleSeam {
+                    EDGE_PUZZLE_MALE_TOP_UM
+                } else {
+                    EDGE_PUZZLE_FEMALE_TOP_UM
+                });
+            }
+        }
+        z.retain(|&v| v >= self.zbot);
+        z.sort_unstable();
+        z.dedup();
+        z
+    }
+
+    /// Inset of the opening from the cell edge at height `z ≥ 0`.
+    fn inset_at(z: i64) -> i64 {
+        for pair in PROFILE.windows(2) {
+            let ((za, da), (zb, db)) = (pair[0], pair[1]);
+            if z >= za && z <= zb {
+                return da + (db - da) * (z - za) / (zb - za);
+            }
+        }
+        0
+    }
+
+    fn slab(&self, base: &Shapes, za: i64, zb: i64) -> Slab {
+        let mut adds: Shapes = Vec::new();
+        let mut cuts: Shapes = Vec::new();
+        self.edge_puzzle(za, zb, &mut adds, &mut cuts);
+        if let Some(label) = &self.label {
+            if zb <= self.zbot + LABEL_DEPTH_UM {
+                cuts.extend(self.label_shapes(label).into_iter().map(|c| vec![c]));
+            }
+        }
+        let mut ring = None;
+        if zb <= 0 {
+            self.magnet_layer(za, zb, &mut cuts);
+        } else {
+            let (da, db) = (Self::inset_at(za), Self::inset_at(zb));
+            if da == db {
+                cuts.push(vec![self.opening(da)]);
+            } else {
+                ring = Some(Ring {
+                    bottom: self.opening(da),
+                    top: self.opening(db),
+                });
+            }
+        }
+        let with_adds = if adds.is_empty() {
+            base.clone()
+        } else {
+            poly::union(base, &adds)
+        };
+        let fixed = poly::difference(&with_adds, &cuts);
+        Slab { fixed, ring }
+    }
+
+    /// The magnet layer below the profile: a frame around the opening, corner
+    /// pads, and the pockets and release cuts active in `[za, zb]`.
+    fn magnet_layer(&self, za: i64, zb: i64, cuts: &mut Shapes) {
+        let mut open: Shapes = shape(self.opening(BOTTOM_INSET_UM));
+        let mut material: Shapes = Vec::new();
+        if let Some(spec) = &self.magnets {
+            let (corners, toward) = magnets::corners(spec, self.w, self.h);
+            let (pocket_z, release_z) = spec.z_ranges();
+            let place = |c: magnets::Corner, contour: &Contour| -> Contour {
+                contour
+                    .iter()
+                    .map(|&p| magnets::place(c, self.w, self.h, p))
+                    .collect()
+            };
+            for &c in &corners {
+                material.push(vec![place(c, &magnets::pad(spec))]);
+                if za >= pocket_z.0 && zb <= pocket_z.1 {
+                    for p in magnets::pocket(spec, toward) {
+                        cuts.push(vec![place(c, &p)]);
+                    }
+                }
+                if za >= release_z.0 && zb <= release_z.1 {
+                    if let Some(r) = magnets::release(spec, toward) {
+                        cuts.push(vec![place(c, &r)]);
+                    }
+                }
+            }
+            for side in Side::ALL {
+                if self.beyond(side) == Beyond::FemaleSeam
+                    && self.joints.iter().any(|j| j.kind == JointKind::Edge)
+                {
+                    material.push(vec![self.side_strip(side, EDGE_PUZZLE_BAR_UM)]);
+                }
+            }
+        }
+        if !material.is_empty() {
+            open = poly::difference(&open, &material);
+        }
+        cuts.extend(open);
+    }
+
+    /// A strip of width `d` along the inside of `side` of the cell.
+    fn side_strip(&self, side: Side, d: i64) -> Contour {
+        let [x0, y0, x1, y1] = self.domain;
+        match side {
+            Side::North => poly::rect(x0, self.h - d, x1, self.h),
+            Side::East => poly::rect(self.w - d, y0, self.w, y1),
+            Side::South => poly::rect(x0, 0, x1, d),
+            Side::West => poly::rect(0, y0, d, y1),
+        }
+    }
+
+    /// The domain with rounded corners where two outer sides meet.
+    fn outline(&self) -> Shapes {
+        let [x0, y0, x1, y1] = self.domain;
+        let q = crate::profile::CIRCLE_SEGMENTS as i64 / 4;
+        let corners = [
+            (x1, y0, x1 - 1, y0 + 1, -q),
+            (x1, y1, x1 - 1, y1 - 1, 0),
+            (x0, y1, x0 + 1, y1 - 1, q),
+            (x0, y0, x0 + 1, y0 + 1, 2 * q),
+        ];
+        // corner_radius is stored NE, SE, SW, NW; walk SE, NE, NW, SW (counter-clockwise).
+        let radius = [
+            self.corner_radius[1],
+            self.corner_radius[0],
+            self.corner_radius[3],
+            self.corner_radius[2],
+        ];
+        let mut c: Contour = Vec::new();
+        for (i, &(cx, cy, sx, sy, start)) in corners.iter().enumerate() {
+            let r = radius[i];
+            if r == 0 {
+                c.push(pt(cx, cy));
+            } else {
+                let (ox, oy) = ((sx - cx).signum() * r, (sy - cy).signum() * r);
+                arc(cx + ox, cy + oy, r, start, start + q, &mut c);
+            }
+        }
+        c.dedup();
+        shape(c)
+    }
+
+    /// Maps a joint-frame polygon onto the tile for a joint on `side` at `at`.
+    fn joint_to_tile(&self, side: Side, at: i64, poly: &Local) -> Contour {
+        let (w, h) = (self.w, self.h);
+        poly.iter()
+            .map(|&(u, v)| match side {
+                Side::East => pt(w + u, at + v),
+                Side::West => pt(u, at + v),
+                Side::North => pt(at + v, h + u),
+                Side::South => pt(at + v, u),
+            })
+            .collect()
+    }
+
+    /// The domain's extent along `side`, relative to a joint centred at `at`.
+    fn v_range(&self, side: Side, at: i64) -> (i64, i64) {
+        let [x0, y0, x1, y1] = self.domain;
+        match side {
+            Side::East | Side::West => (y0 - at, y1 - at),
+            Side::North | Side::South => (x0 - at, x1 - at),
+        }
+    }
+
+    /// Both halves of `poly` (lower half given) clipped to this tile's extent along the seam.
+    fn halves(&self, side: Side, at: i64, poly: &Local) -> Shapes {
+        let (lo, hi) = self.v_range(side, at);
+        let mut out = Vec::new();
+        for half in [poly.clone(), puzzle::mirror(poly)] {
+            let clipped = puzzle::clip_v(&half, lo, hi);
+            if clipped.len() >= 3 {
+                out.push(vec![self.joint_to_tile(side, at, &clipped)]);
+            }
+        }
+        poly::union_all(&out)
+    }
+
+    /// Cuts and additions of the intersection puzzle (full height).
+    ///
+    /// Male: the notch `hull(P) − P` is cut and the tab `P` added; female: the
+    /// socket `F` is cut and the lip `hull(F) − F` added. Everything is kept
+    /// out of this cell's opening (its top ring), so no connector wall ever
+    /// crosses a sloped wall.
+    fn intersection_features(&self, fit: f64) -> (Shapes, Shapes) {
+        let joint = IntersectionJoint::new(fit);
+        let ring_top: Shapes = shape(self.opening(0));
+        let mut cut: Shapes = Vec::new();
+        let mut add: Shapes = Vec::new();
+        for j in self.joints.iter().filter(|j| j.kind == JointKind::Intersection) {
+            let male = self.beyond(j.side) == Beyond::MaleSeam;
+            let outline = if male { &joint.male } else { &joint.female };
+            let solid = self.halves(j.side, j.at, outline);
+            // The halves overlap near v = 0, so hull minus outline is taken per half.
+            let mut between: Shapes = Vec::new();
+            for half in [outline.clone(), puzzle::mirror(outline)] {
+                let h = self.half(j.side, j.at, &puzzle::hull(&half));
+                let s = self.half(j.side, j.at, &half);
+                between.extend(poly::difference(&h, &s));
+            }
+            if male {
+                cut.extend(poly::difference(&between, &ring_top));
+                add.extend(poly::difference(&solid, &ring_top));
+            } else {
+                cut.extend(poly::difference(&solid, &ring_top));
+                add.extend(between);
+            }
+        }
+        (poly::union_all(&cut), poly::union_all(&add))
+    }
+
+    /// One polygon (not mirrored) clipped to the tile's extent along the seam.
+    fn half(&self, side: Side, at: i64, poly: &Local) -> Shapes {
+        let (lo, hi) = self.v_range(side, at);
+        let clipped = puzzle::clip_v(poly, lo, hi);
+        if clipped.len() < 3 {
+            return Vec::new();
+        }
+        shape(self.joint_to_tile(side, at, &clipped))
+    }
+
+    /// Edge-puzzle tabs (added on male sides) and sockets (cut on female sides) active in `[za, zb]`.
+    fn edge_puzzle(&self, za: i64, zb: i64, adds: &mut Shapes, cuts: &mut Shapes) {
+        for j in self.joints.iter().filter(|j| j.kind == JointKind::Edge) {
+            let male = self.beyond(j.side) == Beyond::MaleSeam;
+            let top = if male {
+                EDGE_PUZZLE_MALE_TOP_UM
+            } else {
+                EDGE_PUZZLE_FEMALE_TOP_UM
+            };
+            if zb > top {
+                continue;
+            }
+            let (neck, head) = puzzle::dovetail(male);
+            let mut parts: Shapes = vec![
+                vec![self.joint_to_tile(j.side, j.at, &neck)],
+                vec![self.joint_to_tile(j.side, j.at, &head)],
+            ];
+            if za >= 0 {
+                // Above the magnet layer only the rib's vertical part is used.
+                let keep: Local = vec![
+                    (-2_000, -10_000),
+                    (EDGE_PUZZLE_CLIP_UM, -10_000),
+                    (EDGE_PUZZLE_CLIP_UM, 10_000),
+                    (-2_000, 10_000),
+                ];
+                parts = poly::intersection(
+                    &parts,
+                    &shape(self.joint_to_tile(j.side, j.at, &keep)),
+                );
+            }
+            if male {
+                adds.extend(parts);
+            } else {
+                cuts.extend(parts);
+            }
+        }
+    }
+
+    /// The plate number's strokes, engraved along the east half-rib of the
+    /// cell, reading correctly from below.
+    fn label_shapes(&self, text: &str) -> Vec<Contour> {
+        let n = text.chars().count().max(1) as i64;
+        let start = 4_000;
+        // Shrink the advance if the number is long for a short cell.
+        let room = self.h - start - 500 - digits::DIGIT_W_UM;
+        let pitch = if n > 1 {
+            digits::PITCH_UM.min(room / (n - 1)).max(digits::DIGIT_W_UM)
+        } else {
+            digits::PITCH_UM
+        };
+        let x_base = self.w - 400 - digits::DIGIT_H_UM;
+        digits::glyphs(text, pitch)
+            .into_iter()
+            .map(|c| {
+                // Glyph (x along the text, y up) → plate (x = base + y, y = start + x):
+                // a reflection, so the number reads correctly from below.
+                let mut m: Contour = c
+                    .iter()
+                    .map(|p| pt(x_base + p.y as i64, start + p.x as i64))
+                    .collect();
+                m.reverse();
+                m
+            })
+            .collect()
+    }
+}
