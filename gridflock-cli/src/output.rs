@@ -139,7 +139,7 @@ pub(crate) fn write_set(
         .collect();
     Ok(SetManifest {
         sku,
-        plan_hash: gridflock_core::hash::plan_hash(plan),
+        plan_hash: crate::output::plan_hash(plan),
         format,
         size_mm: plan.size_um.map(um_to_mm),
         params: plan.params.clone(),
@@ -166,6 +166,13 @@ pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), CliE
     text.push('\n');
     std::fs::write(path, text)
         .map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The plan hash as the CLI reports it. The CLI does not slice, so the
+/// slicer-profile part of the hash is empty; a service that slices passes
+/// its profile instead and gets a different hash.
+pub(crate) fn plan_hash(plan: &Plan) -> String {
+    gridflock_core::hash::plan_hash(plan, "")
 }
 
 /// Micrometres to millimetres.

@@ -33,7 +33,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, CliError> {
     if args.json {
         let json = PlanJson {
             sku: gridflock_core::sku::sku(&plan.params),
-            plan_hash: gridflock_core::hash::plan_hash(&plan),
+            plan_hash: crate::output::plan_hash(&plan),
             plan: &plan,
         };
         let text = serde_json::to_string_pretty(&json)
@@ -56,7 +56,7 @@ pub(crate) fn describe(plan: &Plan) -> String {
     let mut out = format!(
         "{} ({}): {} on {} ({} bed), {} plate{}\n\n",
         gridflock_core::sku::sku(&plan.params),
-        gridflock_core::hash::plan_hash(plan),
+        crate::output::plan_hash(plan),
         size_text(plan.size_um.map(um_to_mm)),
         printer,
         size_text(plan.bed_um.map(um_to_mm)),

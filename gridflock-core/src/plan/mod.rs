@@ -8,10 +8,14 @@
 //! All lengths in a plan are integers on the 1 µm lattice ([`crate::lattice`]),
 //! so that plans compare, hash and tile exactly.
 
+mod axis;
+mod joints;
 mod segment;
+mod split_x;
+mod split_y;
 mod validate;
 
-pub use validate::{ParamErrors, ParamIssue};
+pub use validate::{PARAM_FIELDS, ParamErrors, ParamIssue};
 
 use crate::params::{Magnets, Params};
 use serde::Serialize;
@@ -67,6 +71,8 @@ pub enum Edge {
     /// The outer edge of the whole plate set.
     Outer,
     /// A seam where this plate carries the male half of the connector (north and east sides).
+    /// Seams keep their male/female role with [`crate::Connector::None`]; they
+    /// then carry no joints and no tabs.
     Male,
     /// A seam where this plate carries the female half (south and west sides).
     Female,
@@ -108,9 +114,36 @@ pub struct PlatePlan {
     /// Role of each side.
     pub edges: Sides<Edge>,
     /// Joints on this plate's connector sides, sorted by side then position.
+    ///
+    /// Rules (positions are plate-local; a grid line is a cell boundary, so
+    /// with padding the outermost grid line is `padding` in from the edge):
+    ///
+    /// * Intersection puzzle, east/west seam sides: one joint at every row
+    ///   grid line from the plate's first row to its last, both ends
+    ///   included. An end on an outer plate-set edge gets a joint (spec
+    ///   "plate-edge ends"); an end on a horizontal seam is a T-junction
+    ///   (rows are staggered) and gets one too, shared with the plate above
+    ///   or below, which lists the same line.
+    /// * Intersection puzzle, north/south seam sides: one joint at every
+    ///   column grid line, both ends included, except an end at a corner
+    ///   whose east/west side is a seam: the vertical seam's joint sits
+    ///   there (spec "T-junctions").
+    /// * Joints at a plate's own ends extend past its footprint along the
+    ///   seam; the mesh builder clips each plate's joints to its footprint
+    ///   in the seam-parallel direction, so each plate builds its half.
+    /// * Edge puzzle: one joint per cell edge along each seam side
+    ///   (`edge_puzzle_count` = 1, which the spec's `max(1, floor(count/2))`
+    ///   also makes 1 for fractional edges), at the edge's midpoint (rounded
+    ///   down to the lattice), with `cell_um` = the edge's length.
+    /// * No connector: no joints.
     pub joints: Vec<Joint>,
     /// Bounding box in plate-local coordinates including connector tabs:
     /// `[min_x, min_y, max_x, max_y]` in µm. Every plate's box fits the bed.
+    ///
+    /// It is the footprint `[0, 0, size_x, size_y]` grown beyond seam sides
+    /// only: intersection puzzle 1180 µm (male tab) north/east and 574 µm
+    /// (female lip) south/west; edge puzzle 3700 µm north/east and nothing
+    /// south/west; no connector nothing.
     pub bounds_um: [i64; 4],
 }
 
@@ -161,6 +194,13 @@ impl Plan {
 ///
 /// Every problem with the input is reported at once; each names its field and
 /// the allowed range. Never panics.
+///
+/// The split follows GridFlock (ideal x split, staggered y plans, spec §4)
+/// except that every plate's [`PlatePlan::bounds_um`] is guaranteed to fit the
+/// bed: a split that overflows gets one more column, and y plans that overflow
+/// get one row fewer per plate, until they fit. A size that cannot fit at all
+/// (a single cell with its padding and tabs wider than the bed) is an error
+/// naming `printer.bed_x_mm` or `printer.bed_y_mm`.
 pub fn plan(params: &Params) -> Result<Plan, ParamErrors> {
     let resolved = validate::validate(params)?;
     Ok(segment::layout(params, &resolved))
