@@ -39,6 +39,7 @@ pub mod plan;
 pub mod printers;
 pub mod profile;
 pub mod sku;
+pub mod stl_read;
 
 pub use mesh::Mesh;
 pub use params::{Alignment, Connector, Filler, MagnetDims, Magnets, Params, Printer};

@@ -94,8 +94,8 @@ impl Mesh {
         }
         let mut remap = vec![u32::MAX; keyed.len()];
         let mut mesh = Mesh::default();
-        for corner in 0..keyed.len() {
-            let first = first_of[corner] as usize;
+        for &first in &first_of {
+            let first = first as usize;
             if remap[first] == u32::MAX {
                 remap[first] = mesh.vertex_count() as u32;
                 let p = triangles[first / 3][first % 3];
