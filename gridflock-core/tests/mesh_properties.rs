@@ -99,7 +99,12 @@ fn assert_tiles(plan: &Plan) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, .. ProptestConfig::default() })]
+    // PROPTEST_CASES raises the count for long hunts; CI runs the default.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(40),
+        failure_persistence: None,
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn plates_are_closed_fit_the_bed_and_tile_the_footprint(params in params_strategy()) {

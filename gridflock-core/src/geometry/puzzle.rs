@@ -105,14 +105,18 @@ pub(crate) fn protrusions(connector: &crate::params::Connector, magnets: bool) -
 /// A polygon in the joint frame, µm, as `(u, v)` pairs.
 pub(crate) type Local = Vec<(i64, i64)>;
 
+/// Vertices closer than this to the seam line are put on it: a few µm of
+/// overhang would only make slivers no printer can reproduce.
+const SEAM_SNAP_UM: i64 = 25;
+
 fn blend(tight: &[(f64, f64)], loose: &[(f64, f64)], fit: f64) -> Local {
     tight
         .iter()
         .zip(loose)
         .map(|(t, l)| {
-            let u = t.0 * fit + l.0 * (1.0 - fit);
-            let v = t.1 * fit + l.1 * (1.0 - fit);
-            (lattice::mm_to_um(u), lattice::mm_to_um(v))
+            let u = lattice::mm_to_um(t.0 * fit + l.0 * (1.0 - fit));
+            let v = lattice::mm_to_um(t.1 * fit + l.1 * (1.0 - fit));
+            (if u.abs() <= SEAM_SNAP_UM { 0 } else { u }, v)
         })
         .collect()
 }

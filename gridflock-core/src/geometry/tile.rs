@@ -87,6 +87,81 @@ const EDGE_PUZZLE_BAR_UM: i64 = 6_200;
 /// Depth of the engraved number.
 pub(crate) const LABEL_DEPTH_UM: i64 = 500;
 
+/// The cell's opening ring at every level, with the points where connector
+/// outlines meet its top ring inserted at every level. The crossings are
+/// rounded onto the lattice once, at the top; lower rings get the same chord
+/// parameter, so the loft keeps one topology and the top ring passes exactly
+/// through the outline's corners.
+struct Opening {
+    w: i64,
+    h: i64,
+    /// (top-ring edge index, parameter along it, exact top point), sorted.
+    extras: Vec<(usize, f64, poly::Pt)>,
+}
+
+impl Opening {
+    fn new(tile: &TileKey, outline: &Shapes) -> Opening {
+        let top = tile.opening(0);
+        let mut extras = Vec::new();
+        for shape in outline {
+            for c in shape {
+                for &p in c {
+                    if top.contains(&p) {
+                        continue;
+                    }
+                    for j in 0..top.len() {
+                        let (a, b) = (top[j], top[(j + 1) % top.len()]);
+                        let (dx, dy) = ((b.x - a.x) as i64, (b.y - a.y) as i64);
+                        let (px, py) = ((p.x - a.x) as i64, (p.y - a.y) as i64);
+                        let len2 = dx * dx + dy * dy;
+                        let cross = (dx * py - dy * px) as i128;
+                        let dot = dx * px + dy * py;
+                        if cross * cross <= len2 as i128 && dot > 0 && dot < len2 {
+                            extras.push((j, dot as f64 / len2 as f64, p));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        extras.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal));
+        extras.dedup_by(|a, b| a.2 == b.2);
+        Opening {
+            w: tile.w,
+            h: tile.h,
+            extras,
+        }
+    }
+
+    /// The ring at inset `d`.
+    fn at(&self, d: i64) -> Contour {
+        let base = poly::rounded_rect(d, d, self.w - d, self.h - d, TOP_RADIUS_UM - d);
+        if self.extras.is_empty() {
+            return base;
+        }
+        let mut out = Vec::with_capacity(base.len() + self.extras.len());
+        let mut k = 0;
+        for j in 0..base.len() {
+            out.push(base[j]);
+            let (a, b) = (base[j], base[(j + 1) % base.len()]);
+            while k < self.extras.len() && self.extras[k].0 == j {
+                let (_, t, exact) = self.extras[k];
+                out.push(if d == 0 {
+                    exact
+                } else {
+                    pt(
+                        a.x as i64 + crate::lattice::round((b.x - a.x) as f64 * t),
+                        a.y as i64 + crate::lattice::round((b.y - a.y) as f64 * t),
+                    )
+                });
+                k += 1;
+            }
+        }
+        out.dedup();
+        out
+    }
+}
+
 /// Keeps the largest shape: where a joint is clipped at the plate's outer
 /// edge, a sliver of lip can be cut loose from the plate; it is dropped.
 fn largest(mut shapes: Shapes) -> Shapes {
@@ -114,7 +189,7 @@ impl TileKey {
         self.sides[side_index(side)]
     }
 
-    /// The cell opening at inset `d` from the cell edge.
+    /// The cell opening at inset `d` from the cell edge, without extra points.
     fn opening(&self, d: i64) -> Contour {
         poly::rounded_rect(d, d, self.w - d, self.h - d, TOP_RADIUS_UM - d)
     }
@@ -132,11 +207,12 @@ impl TileKey {
             (Vec::new(), Vec::new())
         };
         let base = largest(poly::union(&poly::difference(&outline, &ip_cut), &ip_add));
+        let ring = Opening::new(self, &base);
 
         let levels = self.levels();
         let mut slabs = Vec::with_capacity(levels.len() - 1);
         for pair in levels.windows(2) {
-            slabs.push(self.slab(&base, pair[0], pair[1]));
+            slabs.push(self.slab(&base, &ring, pair[0], pair[1]));
         }
         let borders: Vec<Border> = self.borders();
         let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
@@ -198,7 +274,7 @@ impl TileKey {
         0
     }
 
-    fn slab(&self, base: &Shapes, za: i64, zb: i64) -> Slab {
+    fn slab(&self, base: &Shapes, ring_of: &Opening, za: i64, zb: i64) -> Slab {
         let mut adds: Shapes = Vec::new();
         let mut cuts: Shapes = Vec::new();
         self.edge_puzzle(za, zb, &mut adds, &mut cuts);
@@ -209,15 +285,15 @@ impl TileKey {
         }
         let mut ring = None;
         if zb <= 0 {
-            self.magnet_layer(za, zb, &mut cuts);
+            self.magnet_layer(ring_of, za, zb, &mut cuts);
         } else {
             let (da, db) = (Self::inset_at(za), Self::inset_at(zb));
             if da == db {
-                cuts.push(vec![self.opening(da)]);
+                cuts.push(vec![ring_of.at(da)]);
             } else {
                 ring = Some(Ring {
-                    bottom: self.opening(da),
-                    top: self.opening(db),
+                    bottom: ring_of.at(da),
+                    top: ring_of.at(db),
                 });
             }
         }
@@ -232,8 +308,8 @@ impl TileKey {
 
     /// The magnet layer below the profile: a frame around the opening, corner
     /// pads, and the pockets and release cuts active in `[za, zb]`.
-    fn magnet_layer(&self, za: i64, zb: i64, cuts: &mut Shapes) {
-        let mut open: Shapes = shape(self.opening(BOTTOM_INSET_UM));
+    fn magnet_layer(&self, ring_of: &Opening, za: i64, zb: i64, cuts: &mut Shapes) {
+        let mut open: Shapes = shape(ring_of.at(BOTTOM_INSET_UM));
         let mut material: Shapes = Vec::new();
         if let Some(spec) = &self.magnets {
             let (corners, toward) = magnets::corners(spec, self.w, self.h);
