@@ -96,15 +96,15 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
         }
         add_shapes(&up[i]);
         add_shapes(&down[i]);
-        if i > 0 {
-            if let Some(r) = &slabs[i - 1].ring {
-                pts.extend_from_slice(&r.top);
-            }
+        if i > 0
+            && let Some(r) = &slabs[i - 1].ring
+        {
+            pts.extend_from_slice(&r.top);
         }
-        if i < n {
-            if let Some(r) = &slabs[i].ring {
-                pts.extend_from_slice(&r.bottom);
-            }
+        if i < n
+            && let Some(r) = &slabs[i].ring
+        {
+            pts.extend_from_slice(&r.bottom);
         }
         points.push(LevelPoints::new(pts));
     }
@@ -361,10 +361,10 @@ fn constrained(verts: &[Pt], holes: &[u32]) -> Vec<u32> {
     for r in contours(verts, holes) {
         let n = r.len();
         for j in 0..n {
-            if let (Some(a), Some(b)) = (handles[r.start + j], handles[r.start + (j + 1) % n]) {
-                if a != b {
-                    cdt.try_add_constraint(a, b);
-                }
+            if let (Some(a), Some(b)) = (handles[r.start + j], handles[r.start + (j + 1) % n])
+                && a != b
+            {
+                cdt.try_add_constraint(a, b);
             }
         }
     }

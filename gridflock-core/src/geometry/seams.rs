@@ -40,17 +40,18 @@ pub(crate) fn close(tris: &mut Vec<Tri>, xs: &[i32], ys: &[i32]) {
         let mut any = false;
         for e in 0..3 {
             let (a, b) = (t[e], t[(e + 1) % 3]);
-            if a[0] == b[0] {
-                if let Ok(k) = xs.binary_search(&a[0]) {
-                    let pts = on_segment(&x_planes[k], (a[1], a[2]), (b[1], b[2]));
-                    inserted[e].extend(pts.into_iter().map(|(s, z)| [a[0], s, z]));
-                }
+            if a[0] == b[0]
+                && let Ok(k) = xs.binary_search(&a[0])
+            {
+                let pts = on_segment(&x_planes[k], (a[1], a[2]), (b[1], b[2]));
+                inserted[e].extend(pts.into_iter().map(|(s, z)| [a[0], s, z]));
             }
-            if a[1] == b[1] && inserted[e].is_empty() {
-                if let Ok(k) = ys.binary_search(&a[1]) {
-                    let pts = on_segment(&y_planes[k], (a[0], a[2]), (b[0], b[2]));
-                    inserted[e].extend(pts.into_iter().map(|(s, z)| [s, a[1], z]));
-                }
+            if a[1] == b[1]
+                && inserted[e].is_empty()
+                && let Ok(k) = ys.binary_search(&a[1])
+            {
+                let pts = on_segment(&y_planes[k], (a[0], a[2]), (b[0], b[2]));
+                inserted[e].extend(pts.into_iter().map(|(s, z)| [s, a[1], z]));
             }
             any |= !inserted[e].is_empty();
         }

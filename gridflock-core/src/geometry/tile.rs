@@ -124,7 +124,11 @@ impl Opening {
                 }
             }
         }
-        extras.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal));
+        extras.sort_by(|a, b| {
+            (a.0, a.1)
+                .partial_cmp(&(b.0, b.1))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
         extras.dedup_by(|a, b| a.2 == b.2);
         Opening {
             w: tile.w,
@@ -278,10 +282,10 @@ impl TileKey {
         let mut adds: Shapes = Vec::new();
         let mut cuts: Shapes = Vec::new();
         self.edge_puzzle(za, zb, &mut adds, &mut cuts);
-        if let Some(label) = &self.label {
-            if zb <= self.zbot + LABEL_DEPTH_UM {
-                cuts.extend(self.label_shapes(label).into_iter().map(|c| vec![c]));
-            }
+        if let Some(label) = &self.label
+            && zb <= self.zbot + LABEL_DEPTH_UM
+        {
+            cuts.extend(self.label_shapes(label).into_iter().map(|c| vec![c]));
         }
         let mut ring = None;
         if zb <= 0 {
@@ -327,10 +331,11 @@ impl TileKey {
                         cuts.push(vec![place(c, &p)]);
                     }
                 }
-                if za >= release_z.0 && zb <= release_z.1 {
-                    if let Some(r) = magnets::release(spec, toward) {
-                        cuts.push(vec![place(c, &r)]);
-                    }
+                if za >= release_z.0
+                    && zb <= release_z.1
+                    && let Some(r) = magnets::release(spec, toward)
+                {
+                    cuts.push(vec![place(c, &r)]);
                 }
             }
             for side in Side::ALL {

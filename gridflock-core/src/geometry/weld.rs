@@ -27,8 +27,8 @@ pub(crate) fn to_mesh(tris: &[Tri], bottom_um: i64) -> Mesh {
         indices: Vec::with_capacity(corners.len()),
     };
     let to_mm = |um: i64| (um as f64 / 1000.0) as f32;
-    for corner in 0..corners.len() {
-        let first = first_use[corner] as usize;
+    for &first in &first_use {
+        let first = first as usize;
         if number[first] == u32::MAX {
             number[first] = (mesh.positions.len() / 3) as u32;
             let p = tris[first / 3][first % 3];

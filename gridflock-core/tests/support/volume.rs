@@ -118,7 +118,7 @@ impl Magnet {
 }
 
 /// Expected volume (mm³) of `plate`.
-pub fn plate(plan: &Plan, plate: &PlatePlan) -> f64 {
+pub(crate) fn plate(plan: &Plan, plate: &PlatePlan) -> f64 {
     let mm = |um: i64| um as f64 / 1000.0;
     let p = &plan.params;
     let (w, h) = (mm(plate.size_um[0]), mm(plate.size_um[1]));
