@@ -57,5 +57,5 @@ pub fn build(plan: &Plan) -> Vec<Mesh> {
 /// # Panics
 /// If `index` is out of range for `plan.plates`.
 pub fn build_plate(plan: &Plan, index: usize) -> Mesh {
-    geometry::build_plate(plan, &plan.plates[index])
+    geometry::build_plate(plan, &plan.plates[index], &mut geometry::TileCache::new())
 }
