@@ -124,3 +124,36 @@ fn golden_cases() {
         failures.join("\n")
     );
 }
+
+/// Same bytes whether plates are built together, one by one, or on several
+/// threads at once (as `gridflock batch` and the services do).
+#[test]
+fn output_does_not_depend_on_threads_or_build_order() {
+    let (_, params) = cases()
+        .into_iter()
+        .find(|(name, _)| *name == "450x320-IP-MAG")
+        .expect("reference case exists");
+    let plan = plan(&params).expect("valid");
+    let together: Vec<Vec<u8>> = build(&plan).iter().map(export::stl::binary).collect();
+    let one_by_one: Vec<Vec<u8>> = (0..plan.plates.len())
+        .rev()
+        .map(|i| export::stl::binary(&gridflock_core::build_plate(&plan, i)))
+        .rev()
+        .collect();
+    assert!(together == one_by_one);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    build(&plan)
+                        .iter()
+                        .map(export::stl::binary)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            assert!(h.join().expect("thread finished") == together);
+        }
+    });
+}
