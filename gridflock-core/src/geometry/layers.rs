@@ -172,16 +172,6 @@ impl LevelPoints {
     /// Level vertices strictly inside the segment `a → b` (within 1 µm of it:
     /// boolean operations round crossings onto the lattice), ordered from `a`.
     fn on_segment(&self, a: Pt, b: Pt) -> Vec<Pt> {
-        self.near_segment(a, b, 1)
-    }
-
-    /// Level vertices exactly on the open segment `a → b`. Used for face
-    /// diagonals, which a tolerance could wrongly attach to nearby corners.
-    fn on_segment_exact(&self, a: Pt, b: Pt) -> Vec<Pt> {
-        self.near_segment(a, b, 0)
-    }
-
-    fn near_segment(&self, a: Pt, b: Pt, tolerance: i64) -> Vec<Pt> {
         let (x_lo, x_hi) = (a.x.min(b.x) - 1, a.x.max(b.x) + 1);
         let (y_lo, y_hi) = (a.y.min(b.y) - 1, a.y.max(b.y) + 1);
         let candidates: &[Pt] = if x_hi - x_lo <= y_hi - y_lo {
@@ -205,9 +195,8 @@ impl LevelPoints {
             let py = (p.y - a.y) as i64;
             let cross = dx * py - dy * px;
             let dot = dx * px + dy * py;
-            let within =
-                (cross as i128) * (cross as i128) <= (tolerance * tolerance) as i128 * len2 as i128;
-            if within && dot > 0 && dot < len2 {
+            // Within 1 µm of the line: its distance is |cross| / √len2.
+            if (cross as i128) * (cross as i128) <= len2 as i128 && dot > 0 && dot < len2 {
                 found.push((dot, p));
             }
         }
@@ -238,11 +227,17 @@ fn strip(bottom: &[Pt], z0: i32, top: &[Pt], z1: i32, out: &mut Vec<Tri>) {
         } else {
             param(bottom, i + 1) <= param(top, j + 1)
         };
+        // A zero-length step (a ring point that coincides with its
+        // neighbour at this level) emits nothing: the quad becomes a triangle.
         if advance_bottom {
-            out.push([p3(bottom[i], z0), p3(bottom[i + 1], z0), p3(top[j], z1)]);
+            if bottom[i] != bottom[i + 1] {
+                out.push([p3(bottom[i], z0), p3(bottom[i + 1], z0), p3(top[j], z1)]);
+            }
             i += 1;
         } else {
-            out.push([p3(bottom[i], z0), p3(top[j + 1], z1), p3(top[j], z1)]);
+            if top[j] != top[j + 1] {
+                out.push([p3(bottom[i], z0), p3(top[j + 1], z1), p3(top[j], z1)]);
+            }
             j += 1;
         }
     }
@@ -272,9 +267,14 @@ fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mu
             &holes,
             &mut tris,
         );
-        if !covers_exactly(&verts, &holes, &tris) {
-            // Ear clipping can bridge a hole through a collinear vertex; a
-            // constrained Delaunay triangulation with exact predicates cannot.
+        // A triangulation that uses every vertex has n + 2h − 2 triangles;
+        // each T-junction (a diagonal through a boundary vertex, which ear
+        // clipping produces when it bridges a hole through a collinear
+        // vertex) leaves one fewer, and an overlap shows in the total area.
+        let expected = verts.len() + 2 * holes.len() - 2;
+        if tris.len() != 3 * expected || !covers_exactly(&verts, &holes, &tris) {
+            // A constrained Delaunay triangulation with exact predicates has
+            // neither.
             tris = constrained(&verts, &holes);
         }
         let total: i128 = tris
@@ -289,23 +289,11 @@ fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mu
             .sum();
         let flip = (total > 0) != facing_up;
         for t in tris.chunks_exact(3) {
-            let [a, b, c] = [t[0], t[1], t[2]].map(|i| verts[i as usize]);
-            let (a, b, c) = if flip { (a, c, b) } else { (a, b, c) };
-            // A diagonal may run through a boundary vertex (a T-junction
-            // inside the face); split it there.
-            let inserted = [(a, b), (b, c), (c, a)].map(|(p, q)| {
-                points
-                    .on_segment_exact(p, q)
-                    .into_iter()
-                    .map(|v| [v.x, v.y, z])
-                    .collect()
+            let [a, b, c] = [t[0], t[1], t[2]].map(|i| {
+                let p = verts[i as usize];
+                [p.x, p.y, z]
             });
-            let tri = [a, b, c].map(|p| [p.x, p.y, z]);
-            if inserted.iter().all(|v: &Vec<[i32; 3]>| v.is_empty()) {
-                out.push(tri);
-            } else {
-                super::refan::refan(&tri, &inserted, out);
-            }
+            out.push(if flip { [a, c, b] } else { [a, b, c] });
         }
     }
 }

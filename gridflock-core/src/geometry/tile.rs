@@ -161,7 +161,9 @@ impl Opening {
                 k += 1;
             }
         }
-        out.dedup();
+        // No dedup: every level must keep the same vertex count for the loft.
+        // Where a lower ring's interpolated point lands on a neighbour, the
+        // loft quad there simply degenerates to a triangle (see `strip`).
         out
     }
 }
