@@ -87,6 +87,17 @@ impl Options {
     /// filler) and conflicting options become issues; numbers are checked
     /// later by [`gridflock_core::plan`].
     pub fn to_params(&self) -> Result<Params, ParamErrors> {
+        let (params, issues) = self.to_params_lenient();
+        if issues.is_empty() {
+            Ok(params)
+        } else {
+            Err(ParamErrors(issues))
+        }
+    }
+
+    /// Like [`Options::to_params`], but returns the issues beside params in
+    /// which every bad option kept its default.
+    fn to_params_lenient(&self) -> (Params, Vec<ParamIssue>) {
         let mut issues = Vec::new();
         let mut p = Params::default();
         if let Some(w) = self.width_mm {
@@ -148,16 +159,22 @@ impl Options {
         if let Some(r) = self.corner_radius_mm {
             p.corner_radius_mm = r;
         }
-        if issues.is_empty() {
-            Ok(p)
-        } else {
-            Err(ParamErrors(issues))
-        }
+        (p, issues)
     }
 
     /// Converts and plans: [`Options::to_params`] then [`gridflock_core::plan`].
+    /// Every problem is reported at once: bad option names together with the
+    /// core's findings on the remaining values.
     pub fn plan(&self) -> Result<Plan, ParamErrors> {
-        gridflock_core::plan(&self.to_params()?)
+        let (params, mut issues) = self.to_params_lenient();
+        match gridflock_core::plan(&params) {
+            Ok(plan) if issues.is_empty() => Ok(plan),
+            Ok(_) => Err(ParamErrors(issues)),
+            Err(ParamErrors(more)) => {
+                issues.extend(more);
+                Err(ParamErrors(issues))
+            }
+        }
     }
 
     /// The same options with another size (used by batch generation).
