@@ -15,7 +15,10 @@ use std::path::PathBuf;
 /// Reference cases: name and options (JSON, as a binding would pass them).
 fn cases() -> Vec<(&'static str, Value)> {
     vec![
-        ("one-cell-defaults", json!({ "width_mm": 84.0, "height_mm": 84.0 })),
+        (
+            "one-cell-defaults",
+            json!({ "width_mm": 84.0, "height_mm": 84.0 }),
+        ),
         (
             "a1-450x320-ip-mag",
             json!({ "width_mm": 450.0, "height_mm": 320.0, "printer": "bambu-a1", "magnets": "press-fit" }),

@@ -131,9 +131,7 @@ fn to_options(o: Option<&GridflockOptions>) -> std::result::Result<Options, Code
     })
 }
 
-fn plan_of(
-    o: Option<&GridflockOptions>,
-) -> std::result::Result<gridflock_core::Plan, CodedError> {
+fn plan_of(o: Option<&GridflockOptions>) -> std::result::Result<gridflock_core::Plan, CodedError> {
     to_options(o)?.plan().map_err(|e| param_error(&e))
 }
 

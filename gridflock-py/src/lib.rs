@@ -46,12 +46,10 @@ fn param_error(py: Python<'_>, errors: &ParamErrors) -> PyErr {
 }
 
 fn extract<'py, T: FromPyObjectOwned<'py>>(key: &str, value: &Bound<'py, PyAny>) -> PyResult<T> {
-    value
-        .extract::<T>()
-        .map_err(|e| {
-            let e: PyErr = e.into();
-            PyTypeError::new_err(format!("gridflock: argument {key}: {e}"))
-        })
+    value.extract::<T>().map_err(|e| {
+        let e: PyErr = e.into();
+        PyTypeError::new_err(format!("gridflock: argument {key}: {e}"))
+    })
 }
 
 /// Reads keyword arguments into [`Options`]; unknown names are a `TypeError`.
@@ -317,7 +315,10 @@ impl PlateSet {
     /// Total triangles over all plates.
     #[getter]
     fn triangle_count(&self) -> usize {
-        self.plates.iter().map(|p| p.get().mesh.triangle_count()).sum()
+        self.plates
+            .iter()
+            .map(|p| p.get().mesh.triangle_count())
+            .sum()
     }
     /// 3MF package with every plate as its own object.
     fn threemf_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
@@ -442,7 +443,11 @@ fn write_set(
             let name = plate_file_name(&code, plan.plates[i].number);
             std::fs::write(dir.join(&name), &stl)
                 .map_err(|e| format!("cannot write {}: {e}", dir.join(&name).display()))?;
-            Ok((name, format!("{:x}", Sha256::digest(&stl)), mesh.triangle_count()))
+            Ok((
+                name,
+                format!("{:x}", Sha256::digest(&stl)),
+                mesh.triangle_count(),
+            ))
         })
         .collect();
     let mut item = BatchItem {
@@ -568,7 +573,10 @@ fn parse_sku<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("width_mm", p.width_mm)?;
     d.set_item("height_mm", p.height_mm)?;
-    d.set_item("connector", gridflock_bindings::connector_name(&p.connector))?;
+    d.set_item(
+        "connector",
+        gridflock_bindings::connector_name(&p.connector),
+    )?;
     d.set_item("magnets", gridflock_bindings::magnets_name(p.magnets))?;
     Ok(d)
 }

@@ -76,8 +76,15 @@ struct PlanInfo {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum PlanResult {
-    Ok { ok: bool, plan: PlanInfo },
-    Err { ok: bool, message: String, issues: Vec<Issue> },
+    Ok {
+        ok: bool,
+        plan: PlanInfo,
+    },
+    Err {
+        ok: bool,
+        message: String,
+        issues: Vec<Issue>,
+    },
 }
 
 #[derive(Serialize)]
@@ -140,7 +147,9 @@ fn plan_info(plan: &gridflock_core::Plan) -> PlanInfo {
 
 /// Validates and lays out a plate set. Never throws.
 #[wasm_bindgen(unchecked_return_type = "PlanResult")]
-pub fn plan(#[wasm_bindgen(unchecked_param_type = "GridflockOptions")] options: JsValue) -> JsValue {
+pub fn plan(
+    #[wasm_bindgen(unchecked_param_type = "GridflockOptions")] options: JsValue,
+) -> JsValue {
     to_js(&match plan_core(options) {
         Ok(plan) => PlanResult::Ok {
             ok: true,
