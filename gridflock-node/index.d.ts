@@ -57,6 +57,16 @@ export interface MagnetDims {
   release_width_mm?: number
 }
 
+/** One problem with one option, as listed in a thrown error's `issues`. */
+export interface ParamIssue {
+  /** Option path, e.g. `width_mm` or `printer.id`. */
+  field: string
+  /** The value given. */
+  value: string
+  /** What is allowed, e.g. `42 to 2000 mm`. */
+  allowed: string
+}
+
 /** Parses a SKU into options for `plan`/`generate` (`MAG` means press-fit). */
 export declare function parseSku(text: string): SkuOptions
 

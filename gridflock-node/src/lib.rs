@@ -4,8 +4,9 @@
 //! Options use the Rust `Params` field names (`width_mm`, `magnets`, …), so
 //! the same JSON works in Python, Node and the browser. Meshes and STL bytes
 //! are handed to V8 as external buffers, without a copy. Bad input throws an
-//! `Error` whose `code` is `GRIDFLOCK_PARAM` (or `GRIDFLOCK_SKU`) and whose
-//! message names every field and its allowed range. No geometry lives here.
+//! `Error` whose `code` is `GRIDFLOCK_PARAM` (or `GRIDFLOCK_SKU`), whose
+//! `field` names the first bad option and whose `issues` list every problem
+//! (`{ field, value, allowed }`); the message names them all. No geometry lives here.
 
 use gridflock_bindings::{Options, error_message, mm, plate_file_name};
 use gridflock_core::{Mesh, ParamErrors, build_plate, export, hash, printers, sku};
@@ -21,8 +22,46 @@ const SKU_CODE: &str = "GRIDFLOCK_SKU";
 /// Error with a string `code`, thrown as a JS `Error`.
 type CodedError = napi::Error<String>;
 
-fn param_error(e: &ParamErrors) -> CodedError {
-    napi::Error::new(PARAM_CODE.to_owned(), error_message(e))
+/// One problem with one option, as listed in a thrown error's `issues`.
+#[napi(object, object_from_js = false)]
+pub struct ParamIssue {
+    /// Option path, e.g. `width_mm` or `printer.id`.
+    pub field: String,
+    /// The value given.
+    pub value: String,
+    /// What is allowed, e.g. `42 to 2000 mm`.
+    pub allowed: String,
+}
+
+/// A JS `Error` with `code` (`GRIDFLOCK_PARAM`), `field` (the first bad
+/// option) and `issues` (every problem), thrown as it is.
+fn js_param_error(env: &Env, errors: &ParamErrors) -> napi::Error {
+    let build = || -> Result<napi::Error> {
+        let mut obj = env.create_error(napi::Error::from_reason(error_message(errors)))?;
+        obj.set_named_property("code", PARAM_CODE)?;
+        let issues: Vec<ParamIssue> = errors
+            .0
+            .iter()
+            .map(|i| ParamIssue {
+                field: i.field.clone(),
+                value: i.value.clone(),
+                allowed: i.allowed.clone(),
+            })
+            .collect();
+        if let Some(first) = issues.first() {
+            obj.set_named_property("field", first.field.as_str())?;
+        }
+        obj.set_named_property("issues", issues)?;
+        Ok(napi::Error::from(obj.to_unknown()))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// Plans, turning a failure into a thrown JS error with `code`, `field` and `issues`.
+fn plan_js(env: &Env, o: Option<&GridflockOptions>) -> Result<gridflock_core::Plan> {
+    to_options(o)
+        .and_then(|options| options.plan())
+        .map_err(|e| js_param_error(env, &e))
 }
 
 /// Magnet pocket dimensions in mm; missing fields keep their defaults.
@@ -84,18 +123,19 @@ pub struct GridflockOptions {
     pub corner_radius_mm: Option<f64>,
 }
 
-fn pair(field: &str, v: Option<&Vec<f64>>) -> std::result::Result<Option<[f64; 2]>, CodedError> {
+fn pair(field: &str, v: Option<&Vec<f64>>) -> std::result::Result<Option<[f64; 2]>, ParamErrors> {
     match v.map(Vec::as_slice) {
         None => Ok(None),
         Some(&[x, y]) => Ok(Some([x, y])),
-        Some(other) => Err(napi::Error::new(
-            PARAM_CODE.to_owned(),
-            format!("invalid gridflock parameters: {field} = {other:?}: allowed an [x, y] pair"),
-        )),
+        Some(other) => Err(ParamErrors(vec![gridflock_core::ParamIssue {
+            field: field.to_owned(),
+            value: format!("{other:?}"),
+            allowed: "an [x, y] pair".to_owned(),
+        }])),
     }
 }
 
-fn to_options(o: Option<&GridflockOptions>) -> std::result::Result<Options, CodedError> {
+fn to_options(o: Option<&GridflockOptions>) -> std::result::Result<Options, ParamErrors> {
     let Some(o) = o else {
         return Ok(Options::default());
     };
@@ -129,10 +169,6 @@ fn to_options(o: Option<&GridflockOptions>) -> std::result::Result<Options, Code
         numbering: o.numbering,
         corner_radius_mm: o.corner_radius_mm,
     })
-}
-
-fn plan_of(o: Option<&GridflockOptions>) -> std::result::Result<gridflock_core::Plan, CodedError> {
-    to_options(o)?.plan().map_err(|e| param_error(&e))
 }
 
 /// Layout of one plate, sizes in mm.
@@ -269,14 +305,14 @@ fn to_js(built: Built) -> PlateSet {
 
 /// Validates the options and lays out the plate set (no meshes).
 #[napi]
-pub fn plan(options: Option<GridflockOptions>) -> std::result::Result<PlanInfo, CodedError> {
-    Ok(plan_info(&plan_of(options.as_ref())?))
+pub fn plan(env: Env, options: Option<GridflockOptions>) -> Result<PlanInfo> {
+    Ok(plan_info(&plan_js(&env, options.as_ref())?))
 }
 
 /// Plans and builds every plate synchronously (blocks the calling thread).
 #[napi]
-pub fn generate(options: Option<GridflockOptions>) -> std::result::Result<PlateSet, CodedError> {
-    Ok(to_js(build_set(plan_of(options.as_ref())?)))
+pub fn generate(env: Env, options: Option<GridflockOptions>) -> Result<PlateSet> {
+    Ok(to_js(build_set(plan_js(&env, options.as_ref())?)))
 }
 
 /// Background task behind [`generate_async`].
@@ -305,18 +341,19 @@ impl Task for GenerateTask {
 /// Promise; the event loop keeps running. Invalid options throw at once.
 #[napi(ts_return_type = "Promise<PlateSet>")]
 pub fn generate_async(
+    env: Env,
     options: Option<GridflockOptions>,
-) -> std::result::Result<AsyncTask<GenerateTask>, CodedError> {
-    let plan = plan_of(options.as_ref())?;
+) -> Result<AsyncTask<GenerateTask>> {
+    let plan = plan_js(&env, options.as_ref())?;
     Ok(AsyncTask::new(GenerateTask { plan: Some(plan) }))
 }
 
 /// The SKU of the options, e.g. `GF-450x320-IP-MAG`.
 #[napi]
-pub fn sku(options: Option<GridflockOptions>) -> std::result::Result<String, CodedError> {
-    let params = to_options(options.as_ref())?
-        .to_params()
-        .map_err(|e| param_error(&e))?;
+pub fn sku(env: Env, options: Option<GridflockOptions>) -> Result<String> {
+    let params = to_options(options.as_ref())
+        .and_then(|o| o.to_params())
+        .map_err(|e| js_param_error(&env, &e))?;
     Ok(sku::sku(&params))
 }
 

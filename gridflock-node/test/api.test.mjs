@@ -43,14 +43,18 @@ test('bad input throws an Error with a code naming field and range', () => {
   assert.throws(() => gridflock.plan({ width_mm: 10, height_mm: 99999, connector: 'glue' }), (e) => {
     assert.ok(e instanceof Error);
     assert.equal(e.code, 'GRIDFLOCK_PARAM');
+    assert.equal(e.field, 'connector');
+    assert.deepEqual(e.issues.map((i) => i.field), ['connector', 'width_mm', 'height_mm']);
+    assert.deepEqual({ ...e.issues[1] }, { field: 'width_mm', value: '10', allowed: '42 to 2000 mm' });
     assert.match(e.message, /connector = glue: allowed intersection, edge, none/);
     assert.match(e.message, /width_mm = 10: allowed 42 to 2000 mm/);
     assert.match(e.message, /height_mm = 99999/);
     return true;
   });
-  assert.throws(() => gridflock.generate({ printer: 'nope' }), { code: 'GRIDFLOCK_PARAM', message: /printer\.id/ });
-  assert.throws(() => gridflock.plan({ bed: [1, 2, 3] }), { code: 'GRIDFLOCK_PARAM', message: /bed/ });
-  assert.throws(() => gridflock.generateAsync({ magnets: 'lots' }), { code: 'GRIDFLOCK_PARAM', message: /magnets/ });
+  assert.throws(() => gridflock.generate({ printer: 'nope' }), { code: 'GRIDFLOCK_PARAM', field: 'printer.id' });
+  assert.throws(() => gridflock.plan({ bed: [1, 2, 3] }), { code: 'GRIDFLOCK_PARAM', field: 'bed', message: /bed/ });
+  assert.throws(() => gridflock.generateAsync({ magnets: 'lots' }), { code: 'GRIDFLOCK_PARAM', field: 'magnets' });
+  assert.throws(() => gridflock.sku({ connector: 'glue' }), { code: 'GRIDFLOCK_PARAM', field: 'connector' });
 });
 
 test('SKUs format and parse', () => {

@@ -15,5 +15,5 @@ test('docs/bindings.md Node snippet runs', () => {
     encoding: 'utf8',
   });
   assert.match(out, /GF-450x320-IP-MAG 4 \d+/);
-  assert.match(out, /GRIDFLOCK_PARAM .*width_mm = 10/);
+  assert.match(out, /GRIDFLOCK_PARAM width_mm .*width_mm = 10/);
 });
