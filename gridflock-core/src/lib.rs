@@ -39,6 +39,7 @@ pub mod plan;
 pub mod printers;
 pub mod profile;
 pub mod sku;
+pub mod stl_read;
 
 pub use mesh::Mesh;
 pub use params::{Alignment, Connector, Filler, MagnetDims, Magnets, Params, Printer};
@@ -46,7 +47,9 @@ pub use plan::{Edge, Joint, ParamErrors, ParamIssue, Plan, PlatePlan, Side, Side
 
 /// Builds one mesh per plate, in plate order.
 pub fn build(plan: &Plan) -> Vec<Mesh> {
-    (0..plan.plates.len()).map(|i| build_plate(plan, i)).collect()
+    (0..plan.plates.len())
+        .map(|i| build_plate(plan, i))
+        .collect()
 }
 
 /// Builds the mesh of plate `index` (0-based; plate number `index + 1`).
@@ -54,5 +57,5 @@ pub fn build(plan: &Plan) -> Vec<Mesh> {
 /// # Panics
 /// If `index` is out of range for `plan.plates`.
 pub fn build_plate(plan: &Plan, index: usize) -> Mesh {
-    geometry::build_plate(plan, &plan.plates[index])
+    geometry::build_plate(plan, &plan.plates[index], &mut geometry::TileCache::new())
 }

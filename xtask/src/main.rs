@@ -1,17 +1,36 @@
 //! `cargo xtask`: the project's build system, in plain Rust.
 //!
-//! * `cargo xtask bindings [golden] [py] [node] [wasm]`: build the Python,
-//!   Node and WASM bindings and run their test suites.
+//! * `cargo xtask ci`: everything `.ci/run` checks, installing missing tools first.
+//! * `cargo xtask validate-meshes`: reference plate sets through trimesh,
+//!   manifold3d and PrusaSlicer.
+//! * `cargo xtask bench`: criterion medians and peak memory as a markdown table.
+//! * `cargo xtask bindings [golden] [py] [node] [wasm]`: build the Python, Node
+//!   and WASM bindings and run their test suites.
 
+mod bench;
 mod bindings;
+mod ci;
+mod prereq;
+mod util;
+mod validate;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <bindings [golden] [py] [node] [wasm]>";
+const USAGE: &str = "usage: cargo xtask <ci | validate-meshes | bench | bindings>
+
+  ci               prerequisites, fmt, clippy, tests, wasm32 build, mesh validation, bench build
+  validate-meshes  generate reference plate sets and check every plate with trimesh,
+                   manifold3d and PrusaSlicer (--info and a real slice)
+  bench            run the criterion benchmarks and print medians and peak memory
+  bindings         build the Python, Node and WASM bindings and run their suites
+                   (parts: golden py node wasm; all when none is named)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("ci") => ci::run(),
+        Some("validate-meshes") => prereq::python().and_then(|py| validate::run(&py)),
+        Some("bench") => bench::run(),
         Some("bindings") => bindings::run_parts(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -1,14 +1,23 @@
-//! STL writers.
+//! STL writers: binary and ASCII.
+//!
+//! Both writers emit triangles in mesh order with facet normals computed from
+//! the `f32` corner positions, so the same [`Mesh`] always gives the same
+//! bytes. Reading STL back lives in [`crate::stl_read`].
 
 use crate::Mesh;
+use std::fmt::Write as _;
+
+/// The 80-byte header text of every binary STL this crate writes (zero padded).
+pub const BINARY_HEADER: &[u8] = b"gridflock binary STL";
 
 /// Binary STL: 80-byte header, triangle count, then normal + 3 vertices + attribute per triangle.
+///
+/// The output is `84 + 50 * mesh.triangle_count()` bytes long.
 pub fn binary(mesh: &Mesh) -> Vec<u8> {
     let n = mesh.triangle_count();
     let mut out = Vec::with_capacity(84 + 50 * n);
     let mut header = [0u8; 80];
-    let tag = b"gridflock binary STL";
-    header[..tag.len()].copy_from_slice(tag);
+    header[..BINARY_HEADER.len()].copy_from_slice(BINARY_HEADER);
     out.extend_from_slice(&header);
     out.extend_from_slice(&(n as u32).to_le_bytes());
     for t in 0..n {
@@ -23,7 +32,53 @@ pub fn binary(mesh: &Mesh) -> Vec<u8> {
     out
 }
 
-fn normal(tri: &[[f32; 3]; 3]) -> [f32; 3] {
+/// ASCII STL with the solid named `solid_name`.
+///
+/// Numbers use Rust's shortest round-trip `Display` for `f32` (never an
+/// exponent), which is the same on every target, so parsing the text gives
+/// back the exact `f32` positions. Whitespace and control characters in the
+/// name are replaced by `_` so that the name stays one token on one line; an
+/// empty name becomes `gridflock`.
+pub fn ascii(mesh: &Mesh, solid_name: &str) -> String {
+    let name = sanitize_name(solid_name);
+    let mut out = String::with_capacity(64 + 260 * mesh.triangle_count());
+    out.push_str("solid ");
+    out.push_str(&name);
+    out.push('\n');
+    for t in 0..mesh.triangle_count() {
+        let tri = mesh.triangle(t);
+        let [nx, ny, nz] = normal(&tri);
+        // Writing into a String cannot fail.
+        let _ = writeln!(out, "  facet normal {nx} {ny} {nz}");
+        out.push_str("    outer loop\n");
+        for [x, y, z] in tri {
+            let _ = writeln!(out, "      vertex {x} {y} {z}");
+        }
+        out.push_str("    endloop\n  endfacet\n");
+    }
+    out.push_str("endsolid ");
+    out.push_str(&name);
+    out.push('\n');
+    out
+}
+
+fn sanitize_name(name: &str) -> String {
+    if name.is_empty() {
+        return "gridflock".to_owned();
+    }
+    name.chars()
+        .map(|c| {
+            if c.is_whitespace() || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Unit normal of a triangle (counter-clockwise seen from outside); zero for a degenerate one.
+pub(crate) fn normal(tri: &[[f32; 3]; 3]) -> [f32; 3] {
     let [a, b, c] = tri.map(|p| p.map(f64::from));
     let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
     let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
@@ -37,4 +92,85 @@ fn normal(tri: &[[f32; 3]; 3]) -> [f32; 3] {
         return [0.0; 3];
     }
     n.map(|c| (c / len) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stl_read;
+
+    /// A closed tetrahedron with one coordinate that has no short decimal form.
+    pub(crate) fn tetra() -> Mesh {
+        Mesh {
+            positions: vec![
+                0.0,
+                0.0,
+                0.0, //
+                10.0,
+                0.0,
+                0.0, //
+                0.0,
+                10.0,
+                0.0, //
+                0.1,
+                0.2,
+                1.0 / 3.0,
+            ],
+            indices: vec![0, 2, 1, 0, 1, 3, 1, 2, 3, 2, 0, 3],
+        }
+    }
+
+    #[test]
+    fn binary_header_and_count() {
+        let mesh = tetra();
+        let bytes = binary(&mesh);
+        assert_eq!(bytes.len(), 84 + 50 * 4);
+        assert!(bytes.starts_with(BINARY_HEADER));
+        assert!(bytes[BINARY_HEADER.len()..80].iter().all(|&b| b == 0));
+        assert_eq!(
+            u32::from_le_bytes([bytes[80], bytes[81], bytes[82], bytes[83]]),
+            4
+        );
+        // The first facet's normal points down (triangle 0,2,1 lies in z = 0).
+        let nz = f32::from_le_bytes([bytes[92], bytes[93], bytes[94], bytes[95]]);
+        assert_eq!(nz, -1.0);
+    }
+
+    #[test]
+    fn binary_round_trip_is_exact() {
+        let mesh = tetra();
+        let tris = stl_read::parse(&binary(&mesh)).expect("valid binary STL");
+        assert_eq!(tris.len(), 4);
+        for (t, tri) in tris.iter().enumerate() {
+            assert_eq!(*tri, mesh.triangle(t));
+        }
+        let welded = Mesh::from_triangle_soup(&tris);
+        assert_eq!(welded.vertex_count(), 4);
+        assert_eq!(crate::mesh::check(&welded).map(|r| r.triangles), Ok(4));
+    }
+
+    #[test]
+    fn ascii_round_trip_is_exact() {
+        let mesh = tetra();
+        let text = ascii(&mesh, "plate 1");
+        assert!(text.starts_with("solid plate_1\n"));
+        assert!(text.ends_with("endsolid plate_1\n"));
+        assert!(text.contains("      vertex 0.1 0.2 0.33333334\n"));
+        assert_eq!(text.matches("facet normal").count(), 4);
+        let tris = stl_read::parse(text.as_bytes()).expect("valid ASCII STL");
+        for (t, tri) in tris.iter().enumerate() {
+            assert_eq!(*tri, mesh.triangle(t), "bit-exact positions");
+        }
+        let back = Mesh::from_triangle_soup(&tris);
+        assert_eq!(back.vertex_count(), 4);
+        assert!(crate::mesh::check(&back).is_ok());
+    }
+
+    #[test]
+    fn ascii_empty_name_and_mesh() {
+        assert_eq!(
+            ascii(&Mesh::default(), ""),
+            "solid gridflock\nendsolid gridflock\n"
+        );
+    }
 }

@@ -96,15 +96,15 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
         }
         add_shapes(&up[i]);
         add_shapes(&down[i]);
-        if i > 0 {
-            if let Some(r) = &slabs[i - 1].ring {
-                pts.extend_from_slice(&r.top);
-            }
+        if i > 0
+            && let Some(r) = &slabs[i - 1].ring
+        {
+            pts.extend_from_slice(&r.top);
         }
-        if i < n {
-            if let Some(r) = &slabs[i].ring {
-                pts.extend_from_slice(&r.bottom);
-            }
+        if i < n
+            && let Some(r) = &slabs[i].ring
+        {
+            pts.extend_from_slice(&r.bottom);
         }
         points.push(LevelPoints::new(pts));
     }
@@ -164,8 +164,19 @@ impl LevelPoints {
         chain
     }
 
-    /// Level vertices strictly inside the segment `a → b` (within 1 µm of it), ordered from `a`.
+    /// Level vertices strictly inside the segment `a → b` (within 1 µm of it:
+    /// boolean operations round crossings onto the lattice), ordered from `a`.
     fn on_segment(&self, a: Pt, b: Pt) -> Vec<Pt> {
+        self.near_segment(a, b, 1)
+    }
+
+    /// Level vertices exactly on the open segment `a → b`. Used for face
+    /// diagonals, which a tolerance could wrongly attach to nearby corners.
+    fn on_segment_exact(&self, a: Pt, b: Pt) -> Vec<Pt> {
+        self.near_segment(a, b, 0)
+    }
+
+    fn near_segment(&self, a: Pt, b: Pt, tolerance: i64) -> Vec<Pt> {
         let (x_lo, x_hi) = (a.x.min(b.x) - 1, a.x.max(b.x) + 1);
         let (y_lo, y_hi) = (a.y.min(b.y) - 1, a.y.max(b.y) + 1);
         let start = self.sorted.partition_point(|p| p.x < x_lo);
@@ -184,7 +195,9 @@ impl LevelPoints {
             let py = (p.y - a.y) as i64;
             let cross = dx * py - dy * px;
             let dot = dx * px + dy * py;
-            if (cross as i128) * (cross as i128) <= len2 as i128 && dot > 0 && dot < len2 {
+            let within =
+                (cross as i128) * (cross as i128) <= (tolerance * tolerance) as i128 * len2 as i128;
+            if within && dot > 0 && dot < len2 {
                 found.push((dot, p));
             }
         }
@@ -228,12 +241,10 @@ fn strip(bottom: &[Pt], z0: i32, top: &[Pt], z1: i32, out: &mut Vec<Tri>) {
 /// Triangulates a flat face at `z`, facing up or down.
 fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mut Vec<Tri>) {
     let mut earcut = earcut::Earcut::new();
-    let mut flat: Vec<[f64; 2]> = Vec::new();
     let mut verts: Vec<Pt> = Vec::new();
     let mut holes: Vec<u32> = Vec::new();
     let mut tris: Vec<u32> = Vec::new();
     for shape in shapes {
-        flat.clear();
         verts.clear();
         holes.clear();
         for (ci, c) in shape.iter().enumerate() {
@@ -246,22 +257,152 @@ fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mu
                 verts.extend(points.on_segment(a, b));
             }
         }
-        flat.extend(verts.iter().map(|p| [p.x as f64, p.y as f64]));
-        earcut.earcut(flat.iter().copied(), &holes, &mut tris);
-        // Earcut's winding is not specified; orient the whole face by its total area.
-        let mut total: i128 = 0;
-        for t in tris.chunks_exact(3) {
-            total += cross(verts[t[0] as usize], verts[t[1] as usize], verts[t[2] as usize]);
+        earcut.earcut(
+            verts.iter().map(|p| [p.x as f64, p.y as f64]),
+            &holes,
+            &mut tris,
+        );
+        if !covers_exactly(&verts, &holes, &tris) {
+            // Ear clipping can bridge a hole through a collinear vertex; a
+            // constrained Delaunay triangulation with exact predicates cannot.
+            tris = constrained(&verts, &holes);
         }
+        let total: i128 = tris
+            .chunks_exact(3)
+            .map(|t| {
+                cross(
+                    verts[t[0] as usize],
+                    verts[t[1] as usize],
+                    verts[t[2] as usize],
+                )
+            })
+            .sum();
         let flip = (total > 0) != facing_up;
         for t in tris.chunks_exact(3) {
-            let [a, b, c] = [t[0], t[1], t[2]].map(|i| {
-                let p = verts[i as usize];
-                [p.x, p.y, z]
+            let [a, b, c] = [t[0], t[1], t[2]].map(|i| verts[i as usize]);
+            let (a, b, c) = if flip { (a, c, b) } else { (a, b, c) };
+            // A diagonal may run through a boundary vertex (a T-junction
+            // inside the face); split it there.
+            let inserted = [(a, b), (b, c), (c, a)].map(|(p, q)| {
+                points
+                    .on_segment_exact(p, q)
+                    .into_iter()
+                    .map(|v| [v.x, v.y, z])
+                    .collect()
             });
-            out.push(if flip { [a, c, b] } else { [a, b, c] });
+            let tri = [a, b, c].map(|p| [p.x, p.y, z]);
+            if inserted.iter().all(|v: &Vec<[i32; 3]>| v.is_empty()) {
+                out.push(tri);
+            } else {
+                super::refan::refan(&tri, &inserted, out);
+            }
         }
     }
+}
+
+/// The contours of one shape as index ranges into `verts`.
+fn contours(verts: &[Pt], holes: &[u32]) -> Vec<std::ops::Range<usize>> {
+    let mut starts: Vec<usize> = std::iter::once(0)
+        .chain(holes.iter().map(|&h| h as usize))
+        .collect();
+    starts.push(verts.len());
+    starts.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// True when the triangles tile the polygon: one orientation throughout and
+/// the same total area (exact integer arithmetic).
+fn covers_exactly(verts: &[Pt], holes: &[u32], tris: &[u32]) -> bool {
+    let mut polygon: i128 = 0;
+    for r in contours(verts, holes) {
+        let c = &verts[r];
+        for j in 0..c.len() {
+            let (a, b) = (c[j], c[(j + 1) % c.len()]);
+            polygon += a.x as i128 * b.y as i128 - b.x as i128 * a.y as i128;
+        }
+    }
+    let (mut pos, mut neg) = (0i128, 0i128);
+    for t in tris.chunks_exact(3) {
+        let a = cross(
+            verts[t[0] as usize],
+            verts[t[1] as usize],
+            verts[t[2] as usize],
+        );
+        if a > 0 {
+            pos += a;
+        } else {
+            neg -= a;
+        }
+    }
+    (pos == polygon.abs() && neg == 0) || (neg == polygon.abs() && pos == 0)
+}
+
+/// Constrained Delaunay triangulation of a polygon with holes, keeping the
+/// triangles inside (even-odd over all contours).
+fn constrained(verts: &[Pt], holes: &[u32]) -> Vec<u32> {
+    use spade::{ConstrainedDelaunayTriangulation, Point2, Triangulation};
+    let mut cdt: ConstrainedDelaunayTriangulation<Point2<f64>> =
+        ConstrainedDelaunayTriangulation::new();
+    let mut handles = Vec::with_capacity(verts.len());
+    let mut index_of: Vec<u32> = Vec::new();
+    for (i, p) in verts.iter().enumerate() {
+        match cdt.insert(Point2::new(p.x as f64, p.y as f64)) {
+            Ok(h) => {
+                if h.index() >= index_of.len() {
+                    index_of.resize(h.index() + 1, u32::MAX);
+                }
+                if index_of[h.index()] == u32::MAX {
+                    index_of[h.index()] = i as u32;
+                }
+                handles.push(Some(h));
+            }
+            Err(_) => handles.push(None),
+        }
+    }
+    for r in contours(verts, holes) {
+        let n = r.len();
+        for j in 0..n {
+            if let (Some(a), Some(b)) = (handles[r.start + j], handles[r.start + (j + 1) % n])
+                && a != b
+            {
+                cdt.try_add_constraint(a, b);
+            }
+        }
+    }
+    let rings: Vec<&[Pt]> = contours(verts, holes)
+        .into_iter()
+        .map(|r| &verts[r])
+        .collect();
+    let mut out = Vec::new();
+    for f in cdt.inner_faces() {
+        let v = f.vertices().map(|h| index_of[h.fix().index()]);
+        if v.contains(&u32::MAX) {
+            continue;
+        }
+        let [a, b, c] = v.map(|i| verts[i as usize]);
+        let centroid = (
+            (a.x as f64 + b.x as f64 + c.x as f64) / 3.0,
+            (a.y as f64 + b.y as f64 + c.y as f64) / 3.0,
+        );
+        if inside(&rings, centroid) {
+            out.extend(v);
+        }
+    }
+    out
+}
+
+/// Even-odd point-in-polygon over several rings.
+fn inside(rings: &[&[Pt]], p: (f64, f64)) -> bool {
+    let mut odd = false;
+    for ring in rings {
+        for j in 0..ring.len() {
+            let (a, b) = (ring[j], ring[(j + 1) % ring.len()]);
+            let (ax, ay, bx, by) = (a.x as f64, a.y as f64, b.x as f64, b.y as f64);
+            if (ay > p.1) != (by > p.1) && p.0 < ax + (bx - ax) * (p.1 - ay) / (by - ay) {
+                odd = !odd;
+            }
+        }
+    }
+    odd
 }
 
 fn cross(a: Pt, b: Pt, c: Pt) -> i128 {

@@ -59,8 +59,16 @@ impl MagnetSpec {
 
     /// Thickness of the magnet layer below the profile.
     pub(crate) fn layer(&self) -> i64 {
-        let top = if self.style == Style::GlueTop { 0 } else { self.top };
-        let bottom = if self.style == Style::GlueBottom { 0 } else { self.bottom };
+        let top = if self.style == Style::GlueTop {
+            0
+        } else {
+            self.top
+        };
+        let bottom = if self.style == Style::GlueBottom {
+            0
+        } else {
+            self.bottom
+        };
         top + bottom + self.height
     }
 

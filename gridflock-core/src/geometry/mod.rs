@@ -12,7 +12,8 @@ mod digits;
 mod layers;
 mod magnets;
 mod poly;
-mod puzzle;
+pub(crate) mod puzzle;
+mod refan;
 mod seams;
 mod tile;
 mod weld;
@@ -26,17 +27,17 @@ use crate::{Mesh, lattice};
 use layers::Tri;
 use std::collections::BTreeMap;
 use tile::{Beyond, JointKind, TileJoint, TileKey};
+use weld::Indexed;
 
-/// Edge-puzzle tabs need at least this much cell edge (µm); shorter edges get none.
-const EDGE_PUZZLE_MIN_EDGE_UM: i64 = 12_000;
+/// Meshes of distinct tiles, shared by the plates of one build.
+pub(crate) type TileCache = BTreeMap<TileKey, Indexed>;
 
-pub(crate) fn build_plate(plan: &Plan, plate: &PlatePlan) -> Mesh {
-    let tris = plate_triangles(plan, plate);
-    weld::to_mesh(&tris, plan.bottom_um)
+pub(crate) fn build_plate(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Mesh {
+    plate_mesh(plan, plate, cache).to_mesh(plan.bottom_um)
 }
 
-/// The closed triangle soup of one plate, in plate-local lattice coordinates.
-pub(crate) fn plate_triangles(plan: &Plan, plate: &PlatePlan) -> Vec<Tri> {
+/// The closed mesh of one plate, in plate-local lattice coordinates.
+fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed {
     let [cx0, cx1] = plate.cells_x.map(|c| c as usize);
     let [cy0, cy1] = plate.cells_y.map(|c| c as usize);
     let columns = &plan.columns_um[cx0..cx1];
@@ -45,24 +46,29 @@ pub(crate) fn plate_triangles(plan: &Plan, plate: &PlatePlan) -> Vec<Tri> {
     let xs = offsets(pad.west, columns);
     let ys = offsets(pad.south, rows);
 
-    let mut cache: BTreeMap<TileKey, Vec<Tri>> = BTreeMap::new();
-    let mut tris: Vec<Tri> = Vec::new();
+    let mut mesh = Indexed::default();
     for (i, &w) in columns.iter().enumerate() {
         for (j, &h) in rows.iter().enumerate() {
-            let key = tile_key(plan, plate, [i, j], [columns.len(), rows.len()], [w, h], [xs[i], ys[j]]);
+            let key = tile_key(
+                plan,
+                plate,
+                [i, j],
+                [columns.len(), rows.len()],
+                [w, h],
+                [xs[i], ys[j]],
+            );
             let local = cache.entry(key).or_insert_with_key(|k| {
-                let mut t = Vec::new();
-                k.build(&mut t);
-                t
+                let mut soup: Vec<Tri> = Vec::new();
+                k.build(&mut soup);
+                Indexed::from_soup(&soup)
             });
-            let (dx, dy) = (xs[i] as i32, ys[j] as i32);
-            tris.extend(local.iter().map(|t| t.map(|p| [p[0] + dx, p[1] + dy, p[2]])));
+            mesh.append(local, xs[i] as i32, ys[j] as i32);
         }
     }
     let inner_x: Vec<i32> = xs[1..columns.len()].iter().map(|&x| x as i32).collect();
     let inner_y: Vec<i32> = ys[1..rows.len()].iter().map(|&y| y as i32).collect();
-    seams::close(&mut tris, &inner_x, &inner_y);
-    tris
+    seams::close(&mut mesh, &inner_x, &inner_y);
+    mesh
 }
 
 /// Start of every cell along an axis, after `start` padding.
@@ -145,9 +151,7 @@ fn tile_key(
             if at < lo - reach || at > hi + reach {
                 continue;
             }
-            if kind == JointKind::Edge
-                && (joint.cell_um < EDGE_PUZZLE_MIN_EDGE_UM || at <= lo || at >= hi)
-            {
+            if kind == JointKind::Edge && (at <= lo || at >= hi) {
                 continue;
             }
             joints.push(TileJoint {

@@ -187,14 +187,6 @@ pub(crate) fn area2(c: &[Pt]) -> i128 {
     s
 }
 
-/// Maps every point of a shape set.
-pub(crate) fn map(shapes: &Shapes, f: impl Fn(Pt) -> Pt) -> Shapes {
-    shapes
-        .iter()
-        .map(|s| s.iter().map(|c| c.iter().map(|&p| f(p)).collect()).collect())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

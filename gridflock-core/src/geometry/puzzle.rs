@@ -63,22 +63,60 @@ const FEMALE_LOOSE: [(f64, f64); 11] = [
 
 /// How far a joint reaches along the seam from its centre (µm), both halves.
 pub(crate) const JOINT_REACH_UM: i64 = 3_400;
-/// How far the male tab sticks out of its plate (µm).
-pub(crate) const MALE_PROTRUSION_UM: i64 = 1_180;
-/// How far the female lip sticks out of its plate (µm).
-pub(crate) const FEMALE_PROTRUSION_UM: i64 = 574;
+/// How far the edge-puzzle tab reaches into the neighbour (µm) in the magnet layer.
+pub(crate) const EDGE_TAB_DEPTH_UM: i64 = 3_700;
+/// How far edge-puzzle features reach at z ≥ 0: the rib's vertical part, so
+/// they never cut through a sloped wall.
+pub(crate) const EDGE_TAB_CLIP_UM: i64 = crate::profile::MID_INSET_UM;
+
+/// How far connector material sticks out of a plate (µm): `(beyond a male
+/// side, beyond a female side)`. Derived from the outlines themselves, so
+/// planned bounds and built meshes agree exactly.
+pub(crate) fn protrusions(connector: &crate::params::Connector, magnets: bool) -> (i64, i64) {
+    use crate::params::Connector;
+    match *connector {
+        Connector::IntersectionPuzzle { fit } => {
+            // Validation reports a bad fit; until then measure a sane one.
+            let fit = if fit.is_finite() {
+                fit.clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            let j = IntersectionJoint::new(fit);
+            let male = j.male.iter().map(|p| p.0).max().unwrap_or(0);
+            // The lip is the hull minus the socket: its reach is the socket's
+            // most negative u on the concave side (the hull's other points lie
+            // inside the male plate, which the lip never crosses).
+            let female = j.female[1..8].iter().map(|p| -p.0).max().unwrap_or(0);
+            (male, female.max(0))
+        }
+        Connector::EdgePuzzle => (
+            if magnets {
+                EDGE_TAB_DEPTH_UM
+            } else {
+                EDGE_TAB_CLIP_UM
+            },
+            0,
+        ),
+        Connector::None => (0, 0),
+    }
+}
 
 /// A polygon in the joint frame, µm, as `(u, v)` pairs.
 pub(crate) type Local = Vec<(i64, i64)>;
+
+/// Vertices closer than this to the seam line are put on it: a few µm of
+/// overhang would only make slivers no printer can reproduce.
+const SEAM_SNAP_UM: i64 = 25;
 
 fn blend(tight: &[(f64, f64)], loose: &[(f64, f64)], fit: f64) -> Local {
     tight
         .iter()
         .zip(loose)
         .map(|(t, l)| {
-            let u = t.0 * fit + l.0 * (1.0 - fit);
-            let v = t.1 * fit + l.1 * (1.0 - fit);
-            (lattice::mm_to_um(u), lattice::mm_to_um(v))
+            let u = lattice::mm_to_um(t.0 * fit + l.0 * (1.0 - fit));
+            let v = lattice::mm_to_um(t.1 * fit + l.1 * (1.0 - fit));
+            (if u.abs() <= SEAM_SNAP_UM { 0 } else { u }, v)
         })
         .collect()
 }
@@ -147,7 +185,13 @@ pub(crate) fn clip_v(poly: &Local, v_lo: i64, v_hi: i64) -> Local {
 }
 
 fn clip_half(poly: &Local, limit: i64, keep_below: bool) -> Local {
-    let inside = |p: (i64, i64)| if keep_below { p.1 <= limit } else { p.1 >= limit };
+    let inside = |p: (i64, i64)| {
+        if keep_below {
+            p.1 <= limit
+        } else {
+            p.1 >= limit
+        }
+    };
     let mut out = Vec::with_capacity(poly.len() + 2);
     for i in 0..poly.len() {
         let a = poly[i];
@@ -178,7 +222,7 @@ pub(crate) fn dovetail(male: bool) -> (Local, Local) {
     } else {
         (2_175, 1_050, 5_075, 1_325)
     };
-    let tip = 3_700;
+    let tip = EDGE_TAB_DEPTH_UM;
     let head_c = tip - head_r;
     // Neck: rectangle u ∈ [-1, neck_d], v ∈ [-neck_hw, neck_hw] with concave
     // round flanks of radius neck_d / 2 centred on the neck's ends.

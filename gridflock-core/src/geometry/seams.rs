@@ -5,139 +5,122 @@
 //! (a z level only one of them has, a collinear point only one kept), the
 //! other's edge through that point is split and its triangle re-fanned.
 
-use super::layers::Tri;
+use super::refan::refan;
+use super::weld::{Indexed, P3};
 
-type P3 = [i32; 3];
-
-/// Splits every triangle edge lying in an interior border plane (`x` in `xs`
-/// or `y` in `ys`) at the other vertices of that plane lying on it.
-pub(crate) fn close(tris: &mut Vec<Tri>, xs: &[i32], ys: &[i32]) {
+/// Merges the vertices on interior border planes (`x` in `xs` or `y` in
+/// `ys`), then splits every triangle edge lying in such a plane at the other
+/// vertices of that plane lying on it.
+pub(crate) fn close(mesh: &mut Indexed, xs: &[i32], ys: &[i32]) {
     if xs.is_empty() && ys.is_empty() {
         return;
     }
-    // Per plane: its vertices as (along, z), sorted.
-    let mut x_planes: Vec<Vec<(i32, i32)>> = vec![Vec::new(); xs.len()];
-    let mut y_planes: Vec<Vec<(i32, i32)>> = vec![Vec::new(); ys.len()];
-    for t in tris.iter() {
-        for p in t {
-            if let Ok(k) = xs.binary_search(&p[0]) {
-                x_planes[k].push((p[1], p[2]));
-            }
-            if let Ok(k) = ys.binary_search(&p[1]) {
-                y_planes[k].push((p[0], p[2]));
-            }
+    let on_plane = |p: &P3| xs.binary_search(&p[0]).is_ok() || ys.binary_search(&p[1]).is_ok();
+    let border: Vec<u32> = (0..mesh.verts.len() as u32)
+        .filter(|&i| on_plane(&mesh.verts[i as usize]))
+        .collect();
+    mesh.merge(&border);
+
+    // Per plane: its vertices as (along, z, index), sorted.
+    let mut x_planes: Vec<Vec<(i32, i32, u32)>> = vec![Vec::new(); xs.len()];
+    let mut y_planes: Vec<Vec<(i32, i32, u32)>> = vec![Vec::new(); ys.len()];
+    let mut flag = vec![false; mesh.verts.len()];
+    for (i, p) in mesh.verts.iter().enumerate() {
+        if let Ok(k) = xs.binary_search(&p[0]) {
+            x_planes[k].push((p[1], p[2], i as u32));
+            flag[i] = true;
+        }
+        if let Ok(k) = ys.binary_search(&p[1]) {
+            y_planes[k].push((p[0], p[2], i as u32));
+            flag[i] = true;
         }
     }
     for plane in x_planes.iter_mut().chain(y_planes.iter_mut()) {
         plane.sort_unstable();
-        plane.dedup();
     }
-    let mut extra: Vec<Tri> = Vec::new();
-    let mut keep = vec![true; tris.len()];
-    for (ti, t) in tris.iter().enumerate() {
-        let mut inserted: [Vec<P3>; 3] = Default::default();
+    let mut extra: Vec<[u32; 3]> = Vec::new();
+    let mut keep = vec![true; mesh.tris.len()];
+    for (ti, t) in mesh.tris.iter().enumerate() {
+        if t.iter().filter(|&&i| flag[i as usize]).count() < 2 {
+            continue;
+        }
+        let mut inserted: [Vec<u32>; 3] = Default::default();
         let mut any = false;
         for e in 0..3 {
-            let (a, b) = (t[e], t[(e + 1) % 3]);
-            if a[0] == b[0] {
-                if let Ok(k) = xs.binary_search(&a[0]) {
-                    let pts = on_segment(&x_planes[k], (a[1], a[2]), (b[1], b[2]));
-                    inserted[e].extend(pts.into_iter().map(|(s, z)| [a[0], s, z]));
-                }
+            let (ia, ib) = (t[e], t[(e + 1) % 3]);
+            let (a, b) = (mesh.verts[ia as usize], mesh.verts[ib as usize]);
+            if a[0] == b[0]
+                && let Ok(k) = xs.binary_search(&a[0])
+            {
+                inserted[e] = on_segment(&x_planes[k], (a[1], a[2]), (b[1], b[2]));
             }
-            if a[1] == b[1] && inserted[e].is_empty() {
-                if let Ok(k) = ys.binary_search(&a[1]) {
-                    let pts = on_segment(&y_planes[k], (a[0], a[2]), (b[0], b[2]));
-                    inserted[e].extend(pts.into_iter().map(|(s, z)| [s, a[1], z]));
-                }
+            if a[1] == b[1]
+                && inserted[e].is_empty()
+                && let Ok(k) = ys.binary_search(&a[1])
+            {
+                inserted[e] = on_segment(&y_planes[k], (a[0], a[2]), (b[0], b[2]));
             }
             any |= !inserted[e].is_empty();
         }
         if any {
             keep[ti] = false;
-            refan(t, &inserted, &mut extra);
+            let corners = t.map(|i| mesh.verts[i as usize]);
+            let points = inserted
+                .clone()
+                .map(|v| v.iter().map(|&i| mesh.verts[i as usize]).collect());
+            let mut split = Vec::new();
+            refan(&corners, &points, &mut split);
+            for tri in split {
+                extra.push(tri.map(|p| index_of(&mesh.verts, t, &inserted, p)));
+            }
         }
     }
     if extra.is_empty() {
         return;
     }
     let mut k = 0;
-    tris.retain(|_| {
+    mesh.tris.retain(|_| {
         k += 1;
         keep[k - 1]
     });
-    tris.extend(extra);
+    mesh.tris.extend(extra);
 }
 
-/// Points of `plane` strictly inside segment `a → b` (within 1 µm), ordered from `a`.
-fn on_segment(plane: &[(i32, i32)], a: (i32, i32), b: (i32, i32)) -> Vec<(i32, i32)> {
-    let (s_lo, s_hi) = (a.0.min(b.0) - 1, a.0.max(b.0) + 1);
-    let (z_lo, z_hi) = (a.1.min(b.1) - 1, a.1.max(b.1) + 1);
+/// The index of point `p`, which is a corner of `t` or one of its inserted points.
+fn index_of(verts: &[P3], t: &[u32; 3], inserted: &[Vec<u32>; 3], p: P3) -> u32 {
+    t.iter()
+        .chain(inserted.iter().flatten())
+        .copied()
+        .find(|&i| verts[i as usize] == p)
+        .unwrap_or(t[0])
+}
+
+/// Vertices of `plane` exactly on the open segment `a → b`, ordered from `a`.
+/// Tiles sample shared borders from exact lattice constructions, so no
+/// tolerance is needed (or wanted: it would capture corners of slivers).
+fn on_segment(plane: &[(i32, i32, u32)], a: (i32, i32), b: (i32, i32)) -> Vec<u32> {
+    let (s_lo, s_hi) = (a.0.min(b.0), a.0.max(b.0));
+    let (z_lo, z_hi) = (a.1.min(b.1), a.1.max(b.1));
     let start = plane.partition_point(|p| p.0 < s_lo);
     let ds = (b.0 - a.0) as i64;
     let dz = (b.1 - a.1) as i64;
     let len2 = ds * ds + dz * dz;
-    let mut found: Vec<(i64, (i32, i32))> = Vec::new();
-    for &p in &plane[start..] {
-        if p.0 > s_hi {
+    let mut found: Vec<(i64, u32)> = Vec::new();
+    for &(s, z, i) in &plane[start..] {
+        if s > s_hi {
             break;
         }
-        if p.1 < z_lo || p.1 > z_hi || p == a || p == b {
+        if z < z_lo || z > z_hi || (s, z) == a || (s, z) == b {
             continue;
         }
-        let ps = (p.0 - a.0) as i64;
-        let pz = (p.1 - a.1) as i64;
+        let ps = (s - a.0) as i64;
+        let pz = (z - a.1) as i64;
         let cross = ds * pz - dz * ps;
         let dot = ds * ps + dz * pz;
-        if (cross as i128) * (cross as i128) <= len2 as i128 && dot > 0 && dot < len2 {
-            found.push((dot, p));
+        if cross == 0 && dot > 0 && dot < len2 {
+            found.push((dot, i));
         }
     }
     found.sort_unstable();
-    found.into_iter().map(|(_, p)| p).collect()
-}
-
-/// Re-triangulates triangle `t` with extra points on its edges.
-fn refan(t: &Tri, inserted: &[Vec<P3>; 3], out: &mut Vec<Tri>) {
-    let mut ring: Vec<P3> = Vec::new();
-    for e in 0..3 {
-        ring.push(t[e]);
-        ring.extend_from_slice(&inserted[e]);
-    }
-    let split_edges = inserted.iter().filter(|v| !v.is_empty()).count();
-    if split_edges == 1 {
-        // Fan from the corner opposite the split edge: no degenerate triangles.
-        let e = (0..3).find(|&e| !inserted[e].is_empty()).unwrap_or(0);
-        let apex = t[(e + 2) % 3];
-        let mut chain = vec![t[e]];
-        chain.extend_from_slice(&inserted[e]);
-        chain.push(t[(e + 1) % 3]);
-        for w in chain.windows(2) {
-            out.push([w[0], w[1], apex]);
-        }
-        return;
-    }
-    // Several split edges: ear-clip the convex polygon in its best projection.
-    let n = normal(t);
-    let axis = (0..3).max_by_key(|&k| n[k].abs()).unwrap_or(2);
-    let (u, v) = ((axis + 1) % 3, (axis + 2) % 3);
-    let flat: Vec<[f64; 2]> = ring.iter().map(|p| [p[u] as f64, p[v] as f64]).collect();
-    let mut idx: Vec<u32> = Vec::new();
-    earcut::Earcut::new().earcut(flat.iter().copied(), &[] as &[u32], &mut idx);
-    for c in idx.chunks_exact(3) {
-        let tri = [ring[c[0] as usize], ring[c[1] as usize], ring[c[2] as usize]];
-        let tn = normal(&tri);
-        let dot: i128 = (0..3).map(|k| tn[k] * n[k]).sum();
-        out.push(if dot < 0 { [tri[0], tri[2], tri[1]] } else { tri });
-    }
-}
-
-fn normal(t: &Tri) -> [i128; 3] {
-    let d = |a: P3, b: P3| [0, 1, 2].map(|k| (b[k] - a[k]) as i128);
-    let (u, v) = (d(t[0], t[1]), d(t[0], t[2]));
-    [
-        u[1] * v[2] - u[2] * v[1],
-        u[2] * v[0] - u[0] * v[2],
-        u[0] * v[1] - u[1] * v[0],
-    ]
+    found.into_iter().map(|(_, i)| i).collect()
 }

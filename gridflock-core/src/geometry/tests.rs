@@ -4,7 +4,13 @@ use crate::mesh::check;
 use crate::params::{Connector, Magnets, Params};
 use crate::plan::{Edge, Joint, Plan, PlatePlan, Side, Sides};
 
-fn plate(columns: &[i64], rows: &[i64], pad: Sides<i64>, edges: Sides<Edge>, joints: Vec<Joint>) -> PlatePlan {
+fn plate(
+    columns: &[i64],
+    rows: &[i64],
+    pad: Sides<i64>,
+    edges: Sides<Edge>,
+    joints: Vec<Joint>,
+) -> PlatePlan {
     let w = columns.iter().sum::<i64>() + pad.east + pad.west;
     let h = rows.iter().sum::<i64>() + pad.north + pad.south;
     PlatePlan {
@@ -41,7 +47,12 @@ fn plan_of(params: Params, columns: &[i64], rows: &[i64], p: PlatePlan) -> Plan 
     }
 }
 
-const OUT: Sides<Edge> = Sides { north: Edge::Outer, east: Edge::Outer, south: Edge::Outer, west: Edge::Outer };
+const OUT: Sides<Edge> = Sides {
+    north: Edge::Outer,
+    east: Edge::Outer,
+    south: Edge::Outer,
+    west: Edge::Outer,
+};
 
 fn assert_closed(plan: &Plan) -> crate::mesh::MeshReport {
     let mesh = crate::build_plate(plan, 0);
@@ -65,7 +76,12 @@ fn single_cell_without_magnets_is_closed() {
 fn two_by_two_with_padding_and_number_is_closed() {
     let mut params = Params::new(90.0, 88.0);
     params.connector = Connector::None;
-    let pad = Sides { north: 2_000, east: 3_000, south: 2_000, west: 3_000 };
+    let pad = Sides {
+        north: 2_000,
+        east: 3_000,
+        south: 2_000,
+        west: 3_000,
+    };
     let p = plate(&[42_000, 42_000], &[42_000, 42_000], pad, OUT, vec![]);
     let r = assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
     assert_eq!(r.components, 1);
@@ -77,8 +93,19 @@ fn magnets_every_style_are_closed() {
         let mut params = Params::new(105.0, 84.0);
         params.connector = Connector::None;
         params.magnets = m;
-        let p = plate(&[42_000, 42_000, 21_000], &[42_000, 21_000], Sides::default(), OUT, vec![]);
-        let r = assert_closed(&plan_of(params, &[42_000, 42_000, 21_000], &[42_000, 21_000], p));
+        let p = plate(
+            &[42_000, 42_000, 21_000],
+            &[42_000, 21_000],
+            Sides::default(),
+            OUT,
+            vec![],
+        );
+        let r = assert_closed(&plan_of(
+            params,
+            &[42_000, 42_000, 21_000],
+            &[42_000, 21_000],
+            p,
+        ));
         assert_eq!(r.components, 1, "{m:?}");
     }
 }
@@ -90,14 +117,29 @@ fn intersection_puzzle_seams_are_closed() {
             let mut params = Params::new(84.0, 84.0);
             params.connector = Connector::IntersectionPuzzle { fit };
             params.magnets = magnets;
-            let edges = Sides { north: Edge::Male, east: Edge::Male, south: Edge::Female, west: Edge::Female };
+            let edges = Sides {
+                north: Edge::Male,
+                east: Edge::Male,
+                south: Edge::Female,
+                west: Edge::Female,
+            };
             let mut joints = Vec::new();
             for side in Side::ALL {
                 for at in [0, 42_000, 84_000] {
-                    joints.push(Joint { side, at_um: at, cell_um: 0 });
+                    joints.push(Joint {
+                        side,
+                        at_um: at,
+                        cell_um: 0,
+                    });
                 }
             }
-            let p = plate(&[42_000, 42_000], &[42_000, 42_000], Sides::default(), edges, joints);
+            let p = plate(
+                &[42_000, 42_000],
+                &[42_000, 42_000],
+                Sides::default(),
+                edges,
+                joints,
+            );
             assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
         }
     }
@@ -109,14 +151,28 @@ fn edge_puzzle_seams_are_closed() {
         let mut params = Params::new(84.0, 84.0);
         params.connector = Connector::EdgePuzzle;
         params.magnets = magnets;
-        let edges = Sides { north: Edge::Male, east: Edge::Outer, south: Edge::Female, west: Edge::Outer };
+        let edges = Sides {
+            north: Edge::Male,
+            east: Edge::Outer,
+            south: Edge::Female,
+            west: Edge::Outer,
+        };
         let mut joints = Vec::new();
         for side in [Side::North, Side::South] {
             for at in [21_000, 63_000] {
-                joints.push(Joint { side, at_um: at, cell_um: 42_000 });
+                joints.push(Joint {
+                    side,
+                    at_um: at,
+                    cell_um: 42_000,
+                });
             }
         }
-        let pad = Sides { north: 0, east: 1_500, south: 0, west: 1_500 };
+        let pad = Sides {
+            north: 0,
+            east: 1_500,
+            south: 0,
+            west: 1_500,
+        };
         let p = plate(&[42_000, 42_000], &[42_000, 42_000], pad, edges, joints);
         assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
     }
@@ -125,24 +181,46 @@ fn edge_puzzle_seams_are_closed() {
 /// Writes the test meshes to `$GRIDFLOCK_DUMP` for inspection with outside tools.
 #[test]
 fn dump_for_external_validation() {
-    let Some(dir) = std::env::var_os("GRIDFLOCK_DUMP") else { return };
+    let Some(dir) = std::env::var_os("GRIDFLOCK_DUMP") else {
+        return;
+    };
     let dir = std::path::PathBuf::from(dir);
     let mut params = Params::new(84.0, 84.0);
     params.connector = Connector::IntersectionPuzzle { fit: 1.0 };
     params.magnets = Magnets::PressFit;
-    let edges = Sides { north: Edge::Male, east: Edge::Male, south: Edge::Female, west: Edge::Female };
+    let edges = Sides {
+        north: Edge::Male,
+        east: Edge::Male,
+        south: Edge::Female,
+        west: Edge::Female,
+    };
     let mut joints = Vec::new();
     for side in Side::ALL {
         for at in [0, 42_000, 84_000] {
-            joints.push(Joint { side, at_um: at, cell_um: 0 });
+            joints.push(Joint {
+                side,
+                at_um: at,
+                cell_um: 0,
+            });
         }
     }
-    let p = plate(&[42_000, 42_000], &[42_000, 42_000], Sides::default(), edges, joints);
+    let p = plate(
+        &[42_000, 42_000],
+        &[42_000, 42_000],
+        Sides::default(),
+        edges,
+        joints,
+    );
     let m = crate::build_plate(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p), 0);
     std::fs::write(dir.join("ip_mag.stl"), crate::export::stl::binary(&m)).ok();
     let mut params = Params::new(90.0, 88.0);
     params.connector = Connector::None;
-    let pad = Sides { north: 2_000, east: 3_000, south: 2_000, west: 3_000 };
+    let pad = Sides {
+        north: 2_000,
+        east: 3_000,
+        south: 2_000,
+        west: 3_000,
+    };
     let p = plate(&[42_000, 42_000], &[42_000, 42_000], pad, OUT, vec![]);
     let m = crate::build_plate(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p), 0);
     std::fs::write(dir.join("pad_label.stl"), crate::export::stl::binary(&m)).ok();

@@ -12,7 +12,7 @@ use super::magnets::{self, MagnetSpec};
 use super::poly::{self, Contour, Shapes, arc, pt, shape};
 use super::puzzle::{self, IntersectionJoint, Local};
 use crate::plan::{Edge, Side};
-use crate::profile::{BOTTOM_INSET_UM, MID_INSET_UM, PROFILE, TOP_RADIUS_UM, TOP_UM};
+use crate::profile::{BOTTOM_INSET_UM, PROFILE, TOP_RADIUS_UM};
 
 /// Everything that determines a tile's mesh, in cell coordinates (the cell's
 /// south-west corner at the origin). Equal keys give identical meshes, so a
@@ -81,14 +81,103 @@ pub(crate) enum JointKind {
     Edge,
 }
 
-/// Depth of the rib at z ≥ 0 that edge-puzzle features may use: the vertical
-/// part of the profile, so they never cut through a sloped wall.
-const EDGE_PUZZLE_CLIP_UM: i64 = MID_INSET_UM;
 const EDGE_PUZZLE_MALE_TOP_UM: i64 = 2_000;
 const EDGE_PUZZLE_FEMALE_TOP_UM: i64 = 2_250;
 const EDGE_PUZZLE_BAR_UM: i64 = 6_200;
 /// Depth of the engraved number.
 pub(crate) const LABEL_DEPTH_UM: i64 = 500;
+
+/// The cell's opening ring at every level, with the points where connector
+/// outlines meet its top ring inserted at every level. The crossings are
+/// rounded onto the lattice once, at the top; lower rings get the same chord
+/// parameter, so the loft keeps one topology and the top ring passes exactly
+/// through the outline's corners.
+struct Opening {
+    w: i64,
+    h: i64,
+    /// (top-ring edge index, parameter along it, exact top point), sorted.
+    extras: Vec<(usize, f64, poly::Pt)>,
+}
+
+impl Opening {
+    fn new(tile: &TileKey, outline: &Shapes) -> Opening {
+        let top = tile.opening(0);
+        let mut extras = Vec::new();
+        for shape in outline {
+            for c in shape {
+                for &p in c {
+                    if top.contains(&p) {
+                        continue;
+                    }
+                    for j in 0..top.len() {
+                        let (a, b) = (top[j], top[(j + 1) % top.len()]);
+                        let (dx, dy) = ((b.x - a.x) as i64, (b.y - a.y) as i64);
+                        let (px, py) = ((p.x - a.x) as i64, (p.y - a.y) as i64);
+                        let len2 = dx * dx + dy * dy;
+                        let cross = (dx * py - dy * px) as i128;
+                        let dot = dx * px + dy * py;
+                        if cross * cross <= len2 as i128 && dot > 0 && dot < len2 {
+                            extras.push((j, dot as f64 / len2 as f64, p));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        extras.sort_by(|a, b| {
+            (a.0, a.1)
+                .partial_cmp(&(b.0, b.1))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        extras.dedup_by(|a, b| a.2 == b.2);
+        Opening {
+            w: tile.w,
+            h: tile.h,
+            extras,
+        }
+    }
+
+    /// The ring at inset `d`.
+    fn at(&self, d: i64) -> Contour {
+        let base = poly::rounded_rect(d, d, self.w - d, self.h - d, TOP_RADIUS_UM - d);
+        if self.extras.is_empty() {
+            return base;
+        }
+        let mut out = Vec::with_capacity(base.len() + self.extras.len());
+        let mut k = 0;
+        for j in 0..base.len() {
+            out.push(base[j]);
+            let (a, b) = (base[j], base[(j + 1) % base.len()]);
+            while k < self.extras.len() && self.extras[k].0 == j {
+                let (_, t, exact) = self.extras[k];
+                out.push(if d == 0 {
+                    exact
+                } else {
+                    pt(
+                        a.x as i64 + crate::lattice::round((b.x - a.x) as f64 * t),
+                        a.y as i64 + crate::lattice::round((b.y - a.y) as f64 * t),
+                    )
+                });
+                k += 1;
+            }
+        }
+        out.dedup();
+        out
+    }
+}
+
+/// Keeps the largest shape: where a joint is clipped at the plate's outer
+/// edge, a sliver of lip can be cut loose from the plate; it is dropped.
+fn largest(mut shapes: Shapes) -> Shapes {
+    if shapes.len() > 1 {
+        let area = |s: &Vec<Contour>| s.first().map(|c| poly::area2(c).abs()).unwrap_or(0);
+        let keep = (0..shapes.len())
+            .max_by_key(|&i| area(&shapes[i]))
+            .unwrap_or(0);
+        shapes = vec![shapes.swap_remove(keep)];
+    }
+    shapes
+}
 
 fn side_index(side: Side) -> usize {
     match side {
@@ -104,7 +193,7 @@ impl TileKey {
         self.sides[side_index(side)]
     }
 
-    /// The cell opening at inset `d` from the cell edge.
+    /// The cell opening at inset `d` from the cell edge, without extra points.
     fn opening(&self, d: i64) -> Contour {
         poly::rounded_rect(d, d, self.w - d, self.h - d, TOP_RADIUS_UM - d)
     }
@@ -112,18 +201,22 @@ impl TileKey {
     /// Builds the tile's triangles in cell coordinates.
     pub(crate) fn build(&self, out: &mut Vec<Tri>) {
         let outline = self.outline();
-        let has_ip = self.joints.iter().any(|j| j.kind == JointKind::Intersection);
+        let has_ip = self
+            .joints
+            .iter()
+            .any(|j| j.kind == JointKind::Intersection);
         let (ip_cut, ip_add) = if has_ip {
             self.intersection_features(f64::from_bits(self.fit_bits))
         } else {
             (Vec::new(), Vec::new())
         };
-        let base = poly::union(&poly::difference(&outline, &ip_cut), &ip_add);
+        let base = largest(poly::union(&poly::difference(&outline, &ip_cut), &ip_add));
+        let ring = Opening::new(self, &base);
 
         let levels = self.levels();
         let mut slabs = Vec::with_capacity(levels.len() - 1);
         for pair in levels.windows(2) {
-            slabs.push(self.slab(&base, pair[0], pair[1]));
+            slabs.push(self.slab(&base, &ring, pair[0], pair[1]));
         }
         let borders: Vec<Border> = self.borders();
         let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
@@ -185,26 +278,26 @@ impl TileKey {
         0
     }
 
-    fn slab(&self, base: &Shapes, za: i64, zb: i64) -> Slab {
+    fn slab(&self, base: &Shapes, ring_of: &Opening, za: i64, zb: i64) -> Slab {
         let mut adds: Shapes = Vec::new();
         let mut cuts: Shapes = Vec::new();
         self.edge_puzzle(za, zb, &mut adds, &mut cuts);
-        if let Some(label) = &self.label {
-            if zb <= self.zbot + LABEL_DEPTH_UM {
-                cuts.extend(self.label_shapes(label).into_iter().map(|c| vec![c]));
-            }
+        if let Some(label) = &self.label
+            && zb <= self.zbot + LABEL_DEPTH_UM
+        {
+            cuts.extend(self.label_shapes(label).into_iter().map(|c| vec![c]));
         }
         let mut ring = None;
         if zb <= 0 {
-            self.magnet_layer(za, zb, &mut cuts);
+            self.magnet_layer(ring_of, za, zb, &mut cuts);
         } else {
             let (da, db) = (Self::inset_at(za), Self::inset_at(zb));
             if da == db {
-                cuts.push(vec![self.opening(da)]);
+                cuts.push(vec![ring_of.at(da)]);
             } else {
                 ring = Some(Ring {
-                    bottom: self.opening(da),
-                    top: self.opening(db),
+                    bottom: ring_of.at(da),
+                    top: ring_of.at(db),
                 });
             }
         }
@@ -219,8 +312,8 @@ impl TileKey {
 
     /// The magnet layer below the profile: a frame around the opening, corner
     /// pads, and the pockets and release cuts active in `[za, zb]`.
-    fn magnet_layer(&self, za: i64, zb: i64, cuts: &mut Shapes) {
-        let mut open: Shapes = shape(self.opening(BOTTOM_INSET_UM));
+    fn magnet_layer(&self, ring_of: &Opening, za: i64, zb: i64, cuts: &mut Shapes) {
+        let mut open: Shapes = shape(ring_of.at(BOTTOM_INSET_UM));
         let mut material: Shapes = Vec::new();
         if let Some(spec) = &self.magnets {
             let (corners, toward) = magnets::corners(spec, self.w, self.h);
@@ -238,10 +331,11 @@ impl TileKey {
                         cuts.push(vec![place(c, &p)]);
                     }
                 }
-                if za >= release_z.0 && zb <= release_z.1 {
-                    if let Some(r) = magnets::release(spec, toward) {
-                        cuts.push(vec![place(c, &r)]);
-                    }
+                if za >= release_z.0
+                    && zb <= release_z.1
+                    && let Some(r) = magnets::release(spec, toward)
+                {
+                    cuts.push(vec![place(c, &r)]);
                 }
             }
             for side in Side::ALL {
@@ -300,17 +394,25 @@ impl TileKey {
         shape(c)
     }
 
-    /// Maps a joint-frame polygon onto the tile for a joint on `side` at `at`.
+    /// Maps a joint-frame polygon onto the tile for a joint on `side` at `at`,
+    /// counter-clockwise whatever the input's orientation (the north and
+    /// south mappings are reflections, and mixed orientations would cancel
+    /// under the non-zero fill rule).
     fn joint_to_tile(&self, side: Side, at: i64, poly: &Local) -> Contour {
         let (w, h) = (self.w, self.h);
-        poly.iter()
+        let mut c: Contour = poly
+            .iter()
             .map(|&(u, v)| match side {
                 Side::East => pt(w + u, at + v),
                 Side::West => pt(u, at + v),
                 Side::North => pt(at + v, h + u),
                 Side::South => pt(at + v, u),
             })
-            .collect()
+            .collect();
+        if poly::area2(&c) < 0 {
+            c.reverse();
+        }
+        c
     }
 
     /// The domain's extent along `side`, relative to a joint centred at `at`.
@@ -346,7 +448,11 @@ impl TileKey {
         let ring_top: Shapes = shape(self.opening(0));
         let mut cut: Shapes = Vec::new();
         let mut add: Shapes = Vec::new();
-        for j in self.joints.iter().filter(|j| j.kind == JointKind::Intersection) {
+        for j in self
+            .joints
+            .iter()
+            .filter(|j| j.kind == JointKind::Intersection)
+        {
             let male = self.beyond(j.side) == Beyond::MaleSeam;
             let outline = if male { &joint.male } else { &joint.female };
             let solid = self.halves(j.side, j.at, outline);
@@ -399,14 +505,11 @@ impl TileKey {
                 // Above the magnet layer only the rib's vertical part is used.
                 let keep: Local = vec![
                     (-2_000, -10_000),
-                    (EDGE_PUZZLE_CLIP_UM, -10_000),
-                    (EDGE_PUZZLE_CLIP_UM, 10_000),
+                    (puzzle::EDGE_TAB_CLIP_UM, -10_000),
+                    (puzzle::EDGE_TAB_CLIP_UM, 10_000),
                     (-2_000, 10_000),
                 ];
-                parts = poly::intersection(
-                    &parts,
-                    &shape(self.joint_to_tile(j.side, j.at, &keep)),
-                );
+                parts = poly::intersection(&parts, &shape(self.joint_to_tile(j.side, j.at, &keep)));
             }
             if male {
                 adds.extend(parts);

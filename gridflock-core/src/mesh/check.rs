@@ -80,7 +80,7 @@ pub fn check(mesh: &Mesh) -> Result<MeshReport, MeshError> {
     if mesh.indices.is_empty() {
         return Err(MeshError::Empty);
     }
-    if mesh.indices.len() % 3 != 0 {
+    if !mesh.indices.len().is_multiple_of(3) {
         return Err(MeshError::BadIndex {
             position: mesh.indices.len(),
         });

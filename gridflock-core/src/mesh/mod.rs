@@ -30,7 +30,11 @@ impl Mesh {
     /// Position of vertex `i`.
     pub fn vertex(&self, i: u32) -> [f32; 3] {
         let i = i as usize * 3;
-        [self.positions[i], self.positions[i + 1], self.positions[i + 2]]
+        [
+            self.positions[i],
+            self.positions[i + 1],
+            self.positions[i + 2],
+        ]
     }
 
     /// The three corner positions of triangle `t`.
@@ -90,8 +94,8 @@ impl Mesh {
         }
         let mut remap = vec![u32::MAX; keyed.len()];
         let mut mesh = Mesh::default();
-        for corner in 0..keyed.len() {
-            let first = first_of[corner] as usize;
+        for &first in &first_of {
+            let first = first as usize;
             if remap[first] == u32::MAX {
                 remap[first] = mesh.vertex_count() as u32;
                 let p = triangles[first / 3][first % 3];

@@ -26,25 +26,20 @@ pub(crate) struct Tabs {
     pub female: i64,
 }
 
-/// Intersection puzzle: tab tip at x = 1.18 mm, female lip at −0.574 mm (spec §3.1).
+#[cfg(test)]
+/// Intersection puzzle at fit 1: tab tip at x = 1.18 mm, female lip at −0.574 mm (spec §3.1).
 const INTERSECTION_TABS: Tabs = Tabs {
     male: 1_180,
     female: 574,
 };
-/// Edge puzzle: neck 1.2 + head 2.5 mm; the female is a pure socket (spec §3.2).
-const EDGE_TABS: Tabs = Tabs {
-    male: 3_700,
-    female: 0,
-};
 
 impl Tabs {
-    /// Protrusions of `connector`.
-    pub(crate) fn of(connector: &Connector) -> Tabs {
-        match connector {
-            Connector::IntersectionPuzzle { .. } => INTERSECTION_TABS,
-            Connector::EdgePuzzle => EDGE_TABS,
-            Connector::None => Tabs { male: 0, female: 0 },
-        }
+    /// Protrusions of `connector`, taken from the connector outlines the mesh
+    /// builder uses. The edge puzzle's tab reaches its full 3.7 mm only in the
+    /// magnet layer; without one it stops at the rib.
+    pub(crate) fn of(connector: &Connector, magnets: bool) -> Tabs {
+        let (male, female) = crate::geometry::puzzle::protrusions(connector, magnets);
+        Tabs { male, female }
     }
 }
 

@@ -2,6 +2,9 @@
 
 use super::axis::AxisTrace;
 use super::{Edge, Joint, Side, Sides};
+
+/// Shortest cell edge that carries an edge-puzzle tab (µm).
+pub(crate) const EDGE_PUZZLE_MIN_EDGE_UM: i64 = 12_000;
 use crate::params::Connector;
 use std::ops::Range;
 
@@ -48,6 +51,10 @@ pub(super) fn plate_joints(connector: &Connector, plate: &PlateCells<'_>) -> Vec
             Connector::EdgePuzzle => {
                 for pair in lines.windows(2) {
                     let cell_um = pair[1] - pair[0];
+                    // The 10 mm dovetail head needs room between the cell's corners.
+                    if cell_um < EDGE_PUZZLE_MIN_EDGE_UM {
+                        continue;
+                    }
                     joints.push(Joint {
                         side,
                         at_um: pair[0] + cell_um.div_euclid(2),

@@ -4,7 +4,7 @@ use super::joints::{PlateCells, plate_joints};
 use super::split_x::split_x;
 use super::split_y::split_y;
 use super::validate::Resolved;
-use super::{Edge, Plan, PlatePlan, Sides};
+use super::{Edge, Plan, PlatePlan, Side, Sides};
 use crate::params::Params;
 
 /// Lays out the plate set: columns by [`split_x`], rows per column by
@@ -47,22 +47,25 @@ pub(crate) fn layout(params: &Params, resolved: &Resolved) -> Plan {
                 south: pad(ys.start == 0, ty.pad_start),
                 west: pad(xs.start == 0, tx.pad_start),
             };
-            let tab = |edge: Edge| match edge {
-                Edge::Outer => 0,
-                Edge::Male => tabs.male,
-                Edge::Female => tabs.female,
-            };
-            let bounds_um = [
-                -tab(edges.west),
-                -tab(edges.south),
-                width + tab(edges.east),
-                height + tab(edges.north),
-            ];
             let cells = PlateCells {
                 x: (tx, xs.clone()),
                 y: (ty, ys.clone()),
                 edges,
             };
+            let joints = plate_joints(&params.connector, &cells);
+            // A side sticks out only where it actually carries a joint.
+            let tab = |side: Side, edge: Edge| match edge {
+                _ if !joints.iter().any(|j| j.side == side) => 0,
+                Edge::Outer => 0,
+                Edge::Male => tabs.male,
+                Edge::Female => tabs.female,
+            };
+            let bounds_um = [
+                -tab(Side::West, edges.west),
+                -tab(Side::South, edges.south),
+                width + tab(Side::East, edges.east),
+                height + tab(Side::North, edges.north),
+            ];
             plates.push(PlatePlan {
                 number: to_u32(plates.len() + 1),
                 column: to_u32(column),
@@ -73,7 +76,7 @@ pub(crate) fn layout(params: &Params, resolved: &Resolved) -> Plan {
                 size_um: [width, height],
                 padding_um,
                 edges,
-                joints: plate_joints(&params.connector, &cells),
+                joints,
                 bounds_um,
             });
             y0 = ys.end;

@@ -158,7 +158,7 @@ pub(crate) fn validate(params: &Params) -> Result<Resolved, ParamErrors> {
         " mm",
     );
 
-    let tabs = Tabs::of(&params.connector);
+    let tabs = Tabs::of(&params.connector, params.magnets.enabled());
     let size_um = [
         lattice::mm_to_um(params.width_mm),
         lattice::mm_to_um(params.height_mm),

@@ -1,0 +1,96 @@
+//! Installing what the checks need when it is missing.
+
+use crate::util::{self, Result, is_root, on_path, sh, succeeds, target_dir};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Python modules the mesh validation imports.
+const MODULES: &str = "import trimesh, manifold3d, numpy";
+
+/// Everything `cargo xtask ci` needs besides the Rust toolchain.
+pub(crate) fn ensure_all() -> Result<PathBuf> {
+    wasm_target()?;
+    prusa_slicer()?;
+    python()
+}
+
+fn wasm_target() -> Result {
+    if !on_path("rustup") {
+        println!("rustup not found; assuming the wasm32-unknown-unknown target is installed");
+        return Ok(());
+    }
+    sh(Command::new("rustup")
+        .args(["target", "add", "wasm32-unknown-unknown"])
+        .current_dir(util::root()))
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    if !is_root() {
+        return Err(format!(
+            "missing {}; install it with `sudo apt-get install -y {}` (xtask installs it only when run as root)",
+            packages.join(", "),
+            packages.join(" ")
+        ));
+    }
+    sh(Command::new("apt-get").arg("update"))?;
+    sh(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// PrusaSlicer (Debian's 2.5 package) for `--info` and test slices.
+pub(crate) fn prusa_slicer() -> Result {
+    if on_path("prusa-slicer") {
+        return Ok(());
+    }
+    apt_install(&["prusa-slicer"])?;
+    if on_path("prusa-slicer") {
+        Ok(())
+    } else {
+        Err("prusa-slicer is still missing after apt-get install".to_owned())
+    }
+}
+
+/// A Python interpreter that imports trimesh, manifold3d and numpy: the
+/// system one if it already does, else the venv `target/ci-venv` (created
+/// and filled from PyPI when needed).
+pub(crate) fn python() -> Result<PathBuf> {
+    let venv = target_dir().join("ci-venv");
+    let venv_python = venv.join("bin").join("python");
+    for candidate in [venv_python.clone(), PathBuf::from("python3")] {
+        if succeeds(Command::new(&candidate).args(["-c", MODULES])) {
+            return Ok(candidate);
+        }
+    }
+    if !on_path("python3") {
+        apt_install(&["python3", "python3-venv", "python3-pip"])?;
+    }
+    if !venv_python.is_file() {
+        let made = sh(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+        if made.is_err() {
+            // Debian's python3 lacks ensurepip until python3-venv is installed.
+            let _ = std::fs::remove_dir_all(&venv);
+            apt_install(&["python3-venv", "python3-pip"])?;
+            sh(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        }
+    }
+    sh(Command::new(&venv_python).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "trimesh",
+        "manifold3d",
+        "numpy",
+    ]))?;
+    if succeeds(Command::new(&venv_python).args(["-c", MODULES])) {
+        Ok(venv_python)
+    } else {
+        Err(format!(
+            "{} cannot import trimesh, manifold3d and numpy",
+            venv_python.display()
+        ))
+    }
+}
