@@ -10,13 +10,19 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /** Plans and builds every plate synchronously (blocks the calling thread). */
-export declare function generate(options?: GridflockOptions | undefined | null): PlateSet
+export declare function generate(options?: GridflockOptions | undefined | null, outputs?: GenerateOutputs | undefined | null): PlateSet
 
 /**
  * Like [`generate`], but builds on the libuv thread pool and resolves a
  * Promise; the event loop keeps running. Invalid options throw at once.
  */
-export declare function generateAsync(options?: GridflockOptions | undefined | null): Promise<PlateSet>
+export declare function generateAsync(options?: GridflockOptions | undefined | null, outputs?: GenerateOutputs | undefined | null): Promise<PlateSet>
+
+/** Extra outputs of `generate`/`generateAsync`. */
+export interface GenerateOutputs {
+  /** Also write a 3MF package of all plates (default false). */
+  threemf?: boolean
+}
 
 /** Plate-set options; names and defaults are those of the Rust `Params`. */
 export interface GridflockOptions {
@@ -119,6 +125,8 @@ export interface PlateSet {
   sku: string
   triangleCount: number
   plates: Array<Plate>
+  /** 3MF package of every plate (`<SKU>.3mf`), when asked for with `{ threemf: true }`. */
+  threemf?: Buffer
 }
 
 /** A built-in printer profile. */

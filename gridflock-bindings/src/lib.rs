@@ -11,8 +11,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use gridflock_core::export::threemf;
+pub use gridflock_core::export::threemf::ThreeMfError;
 use gridflock_core::{
-    Alignment, Connector, Filler, MagnetDims, Magnets, ParamErrors, ParamIssue, Params, Plan,
+    Alignment, Connector, Filler, MagnetDims, Magnets, Mesh, ParamErrors, ParamIssue, Params, Plan,
     Printer,
 };
 use serde::{Deserialize, Serialize};
@@ -227,6 +229,26 @@ pub fn error_message(errors: &ParamErrors) -> String {
 /// Micrometres to millimetres, for plan sizes handed to hosts.
 pub fn mm(um: i64) -> f64 {
     gridflock_core::lattice::um_to_mm(um)
+}
+
+/// 3MF package of plates `(number, mesh)` of the set `sku`, each object
+/// named `<SKU> plate <number>`.
+pub fn threemf(sku: &str, plates: &[(u32, &Mesh)]) -> Result<Vec<u8>, ThreeMfError> {
+    let names: Vec<String> = plates
+        .iter()
+        .map(|(n, _)| format!("{sku} plate {n}"))
+        .collect();
+    let named: Vec<(&str, &Mesh)> = names
+        .iter()
+        .zip(plates)
+        .map(|(name, (_, mesh))| (name.as_str(), *mesh))
+        .collect();
+    threemf::write(&named)
+}
+
+/// File name of the 3MF package of a whole set: `<SKU>.3mf`.
+pub fn set_file_name(sku: &str) -> String {
+    format!("{sku}.3mf")
 }
 
 /// File name of plate `number` of a set: `<SKU>-p<number>.stl`.

@@ -53,7 +53,11 @@ fn expected() -> Value {
         let params = opts.to_params().expect("case options convert");
         let plan = gridflock_core::plan(&params).expect("case plans");
         let code = sku(&params);
-        let plates: Vec<Value> = build(&plan)
+        let meshes = build(&plan);
+        let numbered: Vec<(u32, &gridflock_core::Mesh)> =
+            plan.plates.iter().map(|p| p.number).zip(&meshes).collect();
+        let threemf = gridflock_bindings::threemf(&code, &numbered).expect("3MF writes");
+        let plates: Vec<Value> = meshes
             .iter()
             .zip(&plan.plates)
             .map(|(mesh, pp)| {
@@ -69,10 +73,20 @@ fn expected() -> Value {
                 })
             })
             .collect();
-        out.push(json!({ "name": name, "options": options, "sku": code, "plates": plates }));
+        out.push(json!({
+            "name": name,
+            "options": options,
+            "sku": code,
+            "plates": plates,
+            "threemf": {
+                "file": gridflock_bindings::set_file_name(&code),
+                "bytes": threemf.len(),
+                "sha256": format!("{:x}", Sha256::digest(&threemf)),
+            },
+        }));
     }
     json!({
-        "about": "Reference plates: SHA-256 of each plate's binary STL, as written by gridflock-core. \
+        "about": "Reference plates: SHA-256 of each plate's binary STL and of the set's 3MF, as written by gridflock-core. \
                   Every binding checks its own output against this file. \
                   Regenerate: GRIDFLOCK_BLESS=1 cargo test -p gridflock-bindings --test golden",
         "cases": out,

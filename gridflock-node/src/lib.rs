@@ -252,16 +252,27 @@ pub struct PlateSet {
     pub sku: String,
     pub triangle_count: u32,
     pub plates: Vec<Plate>,
+    /// 3MF package of every plate (`<SKU>.3mf`), when asked for with `{ threemf: true }`.
+    pub threemf: Option<Buffer>,
 }
 
-/// Plan plus meshes and STL bytes: everything but the JS objects.
+/// Extra outputs of `generate`/`generateAsync`.
+#[napi(object)]
+#[derive(Clone, Copy, Default)]
+pub struct GenerateOutputs {
+    /// Also write a 3MF package of all plates (default false).
+    pub threemf: Option<bool>,
+}
+
+/// Plan plus meshes and file bytes: everything but the JS objects.
 pub struct Built {
     plan: gridflock_core::Plan,
     meshes: Vec<(Mesh, Vec<u8>)>,
+    threemf: Option<Vec<u8>>,
 }
 
-fn build_set(plan: gridflock_core::Plan) -> Built {
-    let meshes = (0..plan.plates.len())
+fn build_set(plan: gridflock_core::Plan, outputs: GenerateOutputs) -> Result<Built> {
+    let meshes: Vec<(Mesh, Vec<u8>)> = (0..plan.plates.len())
         .into_par_iter()
         .map(|i| {
             let mesh = build_plate(&plan, i);
@@ -269,11 +280,32 @@ fn build_set(plan: gridflock_core::Plan) -> Built {
             (mesh, stl)
         })
         .collect();
-    Built { plan, meshes }
+    let threemf = if outputs.threemf.unwrap_or(false) {
+        let plates: Vec<(u32, &Mesh)> = plan
+            .plates
+            .iter()
+            .zip(&meshes)
+            .map(|(pp, (mesh, _))| (pp.number, mesh))
+            .collect();
+        let bytes = gridflock_bindings::threemf(&sku::sku(&plan.params), &plates)
+            .map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        Some(bytes)
+    } else {
+        None
+    };
+    Ok(Built {
+        plan,
+        meshes,
+        threemf,
+    })
 }
 
 fn to_js(built: Built) -> PlateSet {
-    let Built { plan, meshes } = built;
+    let Built {
+        plan,
+        meshes,
+        threemf,
+    } = built;
     let info = plan_info(&plan);
     let code = info.sku.clone();
     let mut triangles = 0;
@@ -300,6 +332,7 @@ fn to_js(built: Built) -> PlateSet {
         sku: code,
         triangle_count: triangles,
         plates,
+        threemf: threemf.map(Buffer::from),
     }
 }
 
@@ -311,13 +344,19 @@ pub fn plan(env: Env, options: Option<GridflockOptions>) -> Result<PlanInfo> {
 
 /// Plans and builds every plate synchronously (blocks the calling thread).
 #[napi]
-pub fn generate(env: Env, options: Option<GridflockOptions>) -> Result<PlateSet> {
-    Ok(to_js(build_set(plan_js(&env, options.as_ref())?)))
+pub fn generate(
+    env: Env,
+    options: Option<GridflockOptions>,
+    outputs: Option<GenerateOutputs>,
+) -> Result<PlateSet> {
+    let plan = plan_js(&env, options.as_ref())?;
+    Ok(to_js(build_set(plan, outputs.unwrap_or_default())?))
 }
 
 /// Background task behind [`generate_async`].
 pub struct GenerateTask {
     plan: Option<gridflock_core::Plan>,
+    outputs: GenerateOutputs,
 }
 
 impl Task for GenerateTask {
@@ -329,7 +368,7 @@ impl Task for GenerateTask {
             .plan
             .take()
             .ok_or_else(|| napi::Error::from_reason("gridflock: task ran twice"))?;
-        Ok(build_set(plan))
+        build_set(plan, self.outputs)
     }
 
     fn resolve(&mut self, _env: Env, output: Built) -> Result<PlateSet> {
@@ -343,9 +382,13 @@ impl Task for GenerateTask {
 pub fn generate_async(
     env: Env,
     options: Option<GridflockOptions>,
+    outputs: Option<GenerateOutputs>,
 ) -> Result<AsyncTask<GenerateTask>> {
     let plan = plan_js(&env, options.as_ref())?;
-    Ok(AsyncTask::new(GenerateTask { plan: Some(plan) }))
+    Ok(AsyncTask::new(GenerateTask {
+        plan: Some(plan),
+        outputs: outputs.unwrap_or_default(),
+    }))
 }
 
 /// The SKU of the options, e.g. `GF-450x320-IP-MAG`.

@@ -14,6 +14,6 @@ test('docs/bindings.md Node snippet runs', () => {
     cwd: path.resolve(here, '..'),
     encoding: 'utf8',
   });
-  assert.match(out, /GF-450x320-IP-MAG 4 \d+/);
+  assert.match(out, /GF-450x320-IP-MAG 4 \d+ \d+/);
   assert.match(out, /GRIDFLOCK_PARAM width_mm .*width_mm = 10/);
 });

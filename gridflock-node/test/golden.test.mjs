@@ -6,6 +6,7 @@ import { gridflock, golden, sha256 } from '../testlib/helpers.mjs';
 for (const c of golden.cases) {
   test(`golden ${c.name} (sync)`, () => {
     const set = gridflock.generate(c.options);
+    assert.equal(set.threemf, undefined);
     assert.equal(set.sku, c.sku);
     assert.equal(gridflock.sku(c.options), c.sku);
     assert.equal(set.plates.length, c.plates.length);
@@ -23,7 +24,9 @@ for (const c of golden.cases) {
   });
 
   test(`golden ${c.name} (async)`, async () => {
-    const set = await gridflock.generateAsync(c.options);
+    const set = await gridflock.generateAsync(c.options, { threemf: true });
     assert.deepEqual(set.plates.map((p) => sha256(p.stl)), c.plates.map((p) => p.sha256));
+    assert.equal(set.threemf.length, c.threemf.bytes);
+    assert.equal(sha256(set.threemf), c.threemf.sha256);
   });
 }

@@ -11,7 +11,7 @@ use gridflock_core::sku as core_sku;
 use gridflock_core::{Mesh, ParamErrors, build_plate, export, hash};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyNotImplementedError, PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyList};
 use rayon::prelude::*;
@@ -271,7 +271,7 @@ impl Plate {
     }
     /// 3MF package holding this plate.
     fn threemf_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        threemf(py, &[(self.file_name(), &self.mesh)])
+        threemf(py, &self.sku, &[(self.info.number, &self.mesh)])
     }
     fn __repr__(&self) -> String {
         format!(
@@ -282,10 +282,15 @@ impl Plate {
     }
 }
 
-fn threemf<'py>(_py: Python<'py>, _plates: &[(String, &Mesh)]) -> PyResult<Bound<'py, PyBytes>> {
-    Err(PyNotImplementedError::new_err(
-        "gridflock: the 3MF writer is not available in this build of gridflock-core",
-    ))
+fn threemf<'py>(
+    py: Python<'py>,
+    sku: &str,
+    plates: &[(u32, &Mesh)],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = py
+        .detach(|| gridflock_bindings::threemf(sku, plates))
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+    Ok(PyBytes::new(py, &bytes))
 }
 
 /// Every plate of a set, in plate order.
@@ -322,12 +327,12 @@ impl PlateSet {
     }
     /// 3MF package with every plate as its own object.
     fn threemf_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let named: Vec<(String, &Mesh)> = self
+        let plates: Vec<(u32, &Mesh)> = self
             .plates
             .iter()
-            .map(|p| (p.get().file_name(), &p.get().mesh))
+            .map(|p| (p.get().info.number, &p.get().mesh))
             .collect();
-        threemf(py, &named)
+        threemf(py, &self.sku(), &plates)
     }
     fn __len__(&self) -> usize {
         self.plates.len()

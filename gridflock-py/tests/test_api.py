@@ -1,7 +1,9 @@
 """The Python API: conversions, arrays, errors, SKUs, printers, batch."""
 
+import io
 import threading
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -92,13 +94,16 @@ def test_printers():
     assert a1.bed_mm == (256.0, 256.0) and a1.name
 
 
-def test_threemf_is_a_zip_or_not_yet_available():
-    plates = gridflock.generate(width_mm=84, height_mm=84)
-    try:
-        data = plates.threemf_bytes()
-    except NotImplementedError:
-        pytest.skip("gridflock-core has no 3MF writer yet")
-    assert data[:2] == b"PK"
+def test_threemf_packages():
+    plates = gridflock.generate(width_mm=200, height_mm=150, bed=(180, 180))
+    data = plates.threemf_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        model = z.read("3D/3dmodel.model").decode()
+    assert model.count("<object ") == len(plates) == 2
+    assert f"{plates.sku} plate 2" in model
+    single = plates[1].threemf_bytes()
+    assert single[:2] == b"PK" and len(single) < len(data)
+    assert plates.threemf_bytes() == data
 
 
 def test_batch_progress_and_gil_released(tmp_path):

@@ -22,6 +22,9 @@ def test_every_reference_plate_matches_rust(golden):
             assert len(stl) == want["stl_bytes"]
             assert hashlib.sha256(stl).hexdigest() == want["sha256"], (case["name"], plate.number)
             assert list(plate.info.size_mm) == want["size_mm"]
+        package = plates.threemf_bytes()
+        assert len(package) == case["threemf"]["bytes"], case["name"]
+        assert hashlib.sha256(package).hexdigest() == case["threemf"]["sha256"], case["name"]
 
 
 def test_batch_hashes_match_rust(golden, tmp_path):

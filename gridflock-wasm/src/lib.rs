@@ -10,6 +10,7 @@
 use gridflock_bindings::{Options, mm, plate_file_name};
 use gridflock_core::{Mesh, ParamErrors, ParamIssue, export, hash, sku};
 use serde::Serialize;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -176,6 +177,8 @@ pub fn plan(
 #[wasm_bindgen]
 pub struct PlateSet {
     plan: gridflock_core::Plan,
+    /// Meshes built so far, shared with the [`PlateMesh`] handles.
+    built: Vec<Option<Rc<Mesh>>>,
 }
 
 #[wasm_bindgen]
@@ -187,7 +190,10 @@ impl PlateSet {
         #[wasm_bindgen(unchecked_param_type = "GridflockOptions")] options: JsValue,
     ) -> Result<PlateSet, JsError> {
         plan_core(options)
-            .map(|plan| PlateSet { plan })
+            .map(|plan| PlateSet {
+                built: vec![None; plan.plates.len()],
+                plan,
+            })
             .map_err(|e| JsError::new(&gridflock_bindings::error_message(&e)))
     }
 
@@ -203,21 +209,53 @@ impl PlateSet {
         sku::sku(&self.plan.params)
     }
 
-    /// Builds plate `index` (0-based). Throws if out of range.
-    pub fn build(&self, index: usize) -> Result<PlateMesh, JsError> {
-        if index >= self.plan.plates.len() {
-            return Err(JsError::new("plate index out of range"));
-        }
+    /// Builds plate `index` (0-based), or returns the one built before.
+    /// Throws if out of range.
+    pub fn build(&mut self, index: usize) -> Result<PlateMesh, JsError> {
         Ok(PlateMesh {
-            mesh: gridflock_core::build_plate(&self.plan, index),
+            mesh: self.mesh(index)?,
         })
+    }
+
+    /// 3MF package of every plate (builds the ones not built yet).
+    pub fn threemf(&mut self) -> Result<Vec<u8>, JsError> {
+        let meshes = (0..self.plan.plates.len())
+            .map(|i| self.mesh(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let plates: Vec<(u32, &Mesh)> = self
+            .plan
+            .plates
+            .iter()
+            .zip(&meshes)
+            .map(|(p, m)| (p.number, &**m))
+            .collect();
+        gridflock_bindings::threemf(&sku::sku(&self.plan.params), &plates)
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// File name for [`PlateSet::threemf`]: `<SKU>.3mf`.
+    #[wasm_bindgen(getter, js_name = threemfFileName)]
+    pub fn threemf_file_name(&self) -> String {
+        gridflock_bindings::set_file_name(&self.sku())
+    }
+}
+
+impl PlateSet {
+    fn mesh(&mut self, index: usize) -> Result<Rc<Mesh>, JsError> {
+        let slot = self
+            .built
+            .get_mut(index)
+            .ok_or_else(|| JsError::new("plate index out of range"))?;
+        Ok(slot
+            .get_or_insert_with(|| Rc::new(gridflock_core::build_plate(&self.plan, index)))
+            .clone())
     }
 }
 
 /// One plate's mesh, kept in wasm memory until freed.
 #[wasm_bindgen]
 pub struct PlateMesh {
-    mesh: Mesh,
+    mesh: Rc<Mesh>,
 }
 
 #[wasm_bindgen]

@@ -152,6 +152,16 @@ test('preview page in headless Chromium', async (t) => {
     }
   });
 
+  await t.test('the downloaded 3MF hashes like Rust', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-3mf')]);
+    assert.equal(download.suggestedFilename(), reference.threemf.file);
+    const file = path.join(artefacts, reference.threemf.file);
+    await download.saveAs(file);
+    const bytes = readFileSync(file);
+    assert.equal(bytes.length, reference.threemf.bytes);
+    assert.equal(sha256(bytes), reference.threemf.sha256);
+  });
+
   await t.test('invalid input shows an inline message and no exception', async () => {
     const id = await page.evaluate(() => window.__gridflock.id);
     await page.fill('#width', '10');
@@ -180,7 +190,7 @@ test('preview page in headless Chromium', async (t) => {
     snippet.on('pageerror', (e) => problems.push(`snippet pageerror: ${e.message}`));
     await snippet.goto(`${base}/docs-snippet.html`);
     await snippet.waitForFunction(() => window.__snippet === 'done', null, { timeout: 30000 });
-    assert.match(logs.join('\n'), new RegExp(`^${reference.sku} ${reference.plates[0].vertices} ${reference.plates[0].triangles} ${reference.plates[0].stl_bytes}$`, 'm'));
+    assert.match(logs.join('\n'), new RegExp(`^${reference.sku} ${reference.plates[0].vertices} ${reference.plates[0].triangles} ${reference.plates[0].stl_bytes} ${reference.threemf.bytes}$`, 'm'));
   });
 
   await t.test('no console errors', () => {

@@ -241,6 +241,12 @@ worker.onmessage = (event) => {
     request();
     return;
   }
+  if (msg.type === 'threemf') {
+    $('download-3mf').disabled = !state.plan;
+    if (msg.error) $('note-3mf').textContent = `3MF download failed: ${msg.error}`;
+    else save(msg.bytes, msg.name, 'model/3mf');
+    return;
+  }
   if (msg.type === 'stl') {
     const name = state.stlRequests.get(msg.request);
     state.stlRequests.delete(msg.request);
@@ -252,12 +258,14 @@ worker.onmessage = (event) => {
   const g = window.__gridflock;
   switch (msg.type) {
     case 'invalid':
+      $('download-3mf').disabled = true;
       showIssues(msg.issues);
       setStatus('Fix the highlighted input to update the preview.', 'invalid');
       g.sku = null;
       g.plateCount = 0;
       break;
     case 'plan':
+      $('download-3mf').disabled = true;
       showIssues([]);
       state.plan = msg.plan;
       state.plates = [];
@@ -288,6 +296,7 @@ worker.onmessage = (event) => {
       const total = performance.now() - state.requestedAt;
       g.ms = total;
       $('timing').textContent = `${total.toFixed(0)} ms (core ${msg.ms.toFixed(0)} ms)`;
+      $('download-3mf').disabled = false;
       setStatus('Ready.', 'ready');
       break;
     }
@@ -304,6 +313,10 @@ $('form').addEventListener('input', (e) => {
   else schedule();
 });
 $('form').addEventListener('submit', (e) => e.preventDefault());
-$('note-3mf').textContent = 'The 3MF writer of gridflock-core is not available in this build yet.';
+$('download-3mf').addEventListener('click', () => {
+  $('download-3mf').disabled = true;
+  $('note-3mf').textContent = '';
+  worker.postMessage({ type: 'threemf', id: state.id, request: state.nextRequest++ });
+});
 worker.postMessage({ type: 'printers' });
 resize();

@@ -57,6 +57,13 @@ self.onmessage = async (event) => {
       }
       const bytes = current.meshes[msg.index].stl();
       postMessage({ type: 'stl', request: msg.request, bytes }, [bytes.buffer]);
+    } else if (msg.type === 'threemf') {
+      if (!current || current.id !== msg.id) {
+        postMessage({ type: 'threemf', request: msg.request, error: 'the plate set changed; try again' });
+        return;
+      }
+      const bytes = current.set.threemf();
+      postMessage({ type: 'threemf', request: msg.request, bytes, name: current.set.threemfFileName }, [bytes.buffer]);
     } else if (msg.type === 'printers') {
       await ready;
       const { printers } = await import('./pkg/gridflock_wasm.js');
