@@ -10,7 +10,8 @@
 //! Every binding checks the reference hashes in `bindings-golden.json`,
 //! which `golden` first checks against the core.
 //!
-//! It owns no policy of the `ci` command; `ci` calls [`run`] with no parts.
+//! It owns no policy of the `ci` command; `ci` calls [`run`] with no parts:
+//! `crate::bindings::run(&[])`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -24,13 +25,12 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const PARTS: &[&str] = &["golden", "py", "node", "wasm"];
 
-/// Builds and tests every binding (what `cargo xtask ci` calls).
-pub(crate) fn run() -> Result {
-    run_parts(&[])
-}
+/// One part of the run.
+type Step = fn(&Env) -> Result;
 
-/// Builds and tests the named parts (`golden`, `py`, `node`, `wasm`); all when empty.
-pub(crate) fn run_parts(parts: &[String]) -> Result {
+/// Builds and tests the named parts (`golden`, `py`, `node`, `wasm`); all
+/// when `parts` is empty (what `cargo xtask ci` runs).
+pub(crate) fn run(parts: &[String]) -> Result {
     for p in parts {
         if !PARTS.contains(&p.as_str()) {
             return Err(format!(
@@ -43,7 +43,7 @@ pub(crate) fn run_parts(parts: &[String]) -> Result {
     let env = Env::new();
     let start = Instant::now();
     let mut timings = Vec::new();
-    let steps: [(&str, fn(&Env) -> Result); 4] = [
+    let steps: [(&str, Step); 4] = [
         ("golden", golden),
         ("py", python),
         ("node", node),
@@ -272,11 +272,11 @@ fn wasm(env: &Env) -> Result {
         std::fs::copy(three.join(from), &to)
             .map_err(|e| format!("copy three.js {from} to {}: {e}", to.display()))?;
     }
-    if !Path::new("/usr/bin/chromium").exists() {
-        if sh(Command::new("apt-get").args(["install", "-y", "chromium"])).is_err() {
-            sh(Command::new("apt-get").arg("update"))?;
-            sh(Command::new("apt-get").args(["install", "-y", "chromium"]))?;
-        }
+    if !Path::new("/usr/bin/chromium").exists()
+        && sh(Command::new("apt-get").args(["install", "-y", "chromium"])).is_err()
+    {
+        sh(Command::new("apt-get").arg("update"))?;
+        sh(Command::new("apt-get").args(["install", "-y", "chromium"]))?;
     }
     sh(env.cmd("node", "gridflock-wasm").args(["--test", "tests/"]))
 }

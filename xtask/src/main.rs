@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(),
         Some("validate-meshes") => prereq::python().and_then(|py| validate::run(&py)),
         Some("bench") => bench::run(),
-        Some("bindings") => bindings::run_parts(&args[1..]),
+        Some("bindings") => bindings::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
