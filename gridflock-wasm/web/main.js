@@ -8,8 +8,13 @@ const DEBOUNCE_MS = 40;
 const EXPLODE_GAP_MM = 12;
 const BACKGROUND = 0xe8ecf2;
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const state = { id: 0, plan: null, plates: [], requestedAt: 0, stlRequests: new Map(), nextRequest: 1 };
+// A small pool of workers builds the plates of a set in parallel.
+const POOL = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
+const workers = Array.from({ length: POOL }, () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
+const state = {
+  id: 0, planId: 0, plan: null, plates: [], owner: [], early: [], partsDone: 0, coreMs: 0,
+  inputAt: 0, requestedAt: 0, firstPlateMs: null, stlRequests: new Map(), nextRequest: 1,
+};
 // Read by the browser test; mirrors what the page shows.
 window.__gridflock = { status: 'loading', sku: null, plateCount: 0, triangles: 0, ms: null, id: 0 };
 
@@ -40,7 +45,19 @@ function resize() {
 function render() {
   renderer.render(scene, camera);
 }
-controls.addEventListener('change', render);
+let renderQueued = false;
+const afterRender = [];
+function requestRender(then) {
+  if (then) afterRender.push(then);
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+    for (const f of afterRender.splice(0)) f();
+  });
+}
+controls.addEventListener('change', () => requestRender());
 new ResizeObserver(resize).observe(canvas.parentElement);
 
 function clearScene() {
@@ -90,12 +107,14 @@ function layout() {
   frame();
 }
 
+// Frames the whole set from the plan alone (no need to walk the vertices).
 function frame() {
   if (!state.plan) return;
-  const box = new THREE.Box3().setFromObject(group);
-  if (box.isEmpty()) {
-    const [w, h] = state.plan.sizeMm;
-    box.set(new THREE.Vector3(0, 0, 0), new THREE.Vector3(w, h, 5));
+  const box = new THREE.Box3();
+  for (const info of state.plan.plates) {
+    const [x, y] = placement(info);
+    box.expandByPoint(new THREE.Vector3(x, y, 0));
+    box.expandByPoint(new THREE.Vector3(x + info.extentMm[0], y + info.extentMm[1], state.plan.heightMm));
   }
   const center = box.getCenter(new THREE.Vector3());
   const size = box.getSize(new THREE.Vector3()).length();
@@ -105,7 +124,7 @@ function frame() {
   camera.far = size * 10;
   camera.updateProjectionMatrix();
   controls.update();
-  render();
+  requestRender();
 }
 
 function addPlate(index, positions, indices) {
@@ -180,16 +199,24 @@ function setStatus(text, status) {
 
 let timer = 0;
 function schedule() {
+  if (!timer) state.inputAt = performance.now();
   clearTimeout(timer);
   timer = setTimeout(request, DEBOUNCE_MS);
 }
 
 function request() {
+  timer = 0;
   state.id += 1;
   state.requestedAt = performance.now();
+  if (!state.inputAt) state.inputAt = state.requestedAt;
+  state.partsDone = 0;
+  state.coreMs = 0;
+  state.firstPlateMs = null;
+  state.early = [];
   window.__gridflock.id = state.id;
   setStatus('Generating…', 'busy');
-  worker.postMessage({ type: 'generate', id: state.id, options: options() });
+  const opts = options();
+  workers.forEach((w, k) => w.postMessage({ type: 'generate', id: state.id, options: opts, worker: k, workers: POOL }));
 }
 
 function renderPlateList() {
@@ -215,7 +242,7 @@ function downloadStl(index) {
   const request = state.nextRequest++;
   const info = state.plan.plates[index];
   state.stlRequests.set(request, info.fileName);
-  worker.postMessage({ type: 'stl', id: state.id, index, request });
+  workers[state.owner[index] || 0].postMessage({ type: 'stl', id: state.id, index, request });
 }
 
 function save(bytes, name, type) {
@@ -229,7 +256,7 @@ function save(bytes, name, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-worker.onmessage = (event) => {
+function onWorkerMessage(event) {
   const msg = event.data;
   if (msg.type === 'printers') {
     const select = $('printer');
@@ -238,6 +265,7 @@ worker.onmessage = (event) => {
       select.append(opt);
     }
     select.value = 'bambu-a1';
+    state.inputAt = performance.now();
     request();
     return;
   }
@@ -258,6 +286,9 @@ worker.onmessage = (event) => {
   const g = window.__gridflock;
   switch (msg.type) {
     case 'invalid':
+      if (state.planId === msg.id) break; // another worker already reported it
+      state.planId = msg.id;
+      state.inputAt = 0;
       $('download-3mf').disabled = true;
       showIssues(msg.issues);
       setStatus('Fix the highlighted input to update the preview.', 'invalid');
@@ -265,6 +296,8 @@ worker.onmessage = (event) => {
       g.plateCount = 0;
       break;
     case 'plan':
+      if (state.planId === msg.id) break; // every worker plans; the first answer wins
+      state.planId = msg.id;
       $('download-3mf').disabled = true;
       showIssues([]);
       state.plan = msg.plan;
@@ -278,26 +311,46 @@ worker.onmessage = (event) => {
       g.sku = msg.plan.sku;
       g.plateCount = msg.plan.plateCount;
       g.triangles = 0;
+      state.owner = [];
       renderPlateList();
       frame();
+      for (const early of state.early.splice(0)) onWorkerMessage({ data: early });
       break;
     case 'plate': {
+      if (state.planId !== msg.id) {
+        state.early.push(msg); // arrived before the plan from another worker
+        break;
+      }
+      if (state.firstPlateMs === null) state.firstPlateMs = performance.now() - state.inputAt;
+      state.owner[msg.index] = msg.worker;
       state.plates[msg.index] = { triangles: msg.triangles };
       addPlate(msg.index, msg.positions, msg.indices);
       g.triangles += msg.triangles;
       $('triangles').textContent = g.triangles.toLocaleString('en');
-      $('progress').value = msg.index + 1;
-      setStatus(`Building plate ${msg.index + 1} of ${state.plan.plateCount}…`, 'busy');
+      const built = state.plates.filter(Boolean).length;
+      $('progress').value = built;
+      setStatus(`Built ${built} of ${state.plan.plateCount} plates…`, 'busy');
       renderPlateList();
-      frame();
+      requestRender();
       break;
     }
-    case 'done': {
-      const total = performance.now() - state.requestedAt;
-      g.ms = total;
-      $('timing').textContent = `${total.toFixed(0)} ms (core ${msg.ms.toFixed(0)} ms)`;
-      $('download-3mf').disabled = false;
-      setStatus('Ready.', 'ready');
+    case 'part-done': {
+      state.coreMs = Math.max(state.coreMs, msg.ms);
+      state.partsDone += 1;
+      if (state.partsDone < POOL) break;
+      const id = msg.id;
+      requestRender(() => {
+        if (id !== state.id) return;
+        const total = performance.now() - state.inputAt;
+        g.ms = total;
+        g.coreMs = state.coreMs;
+        g.firstPlateMs = state.firstPlateMs;
+        $('timing').textContent = `${total.toFixed(0)} ms from input to drawn `
+          + `(workers ${state.coreMs.toFixed(0)} ms, first plate drawn after ${state.firstPlateMs.toFixed(0)} ms, ${POOL} workers)`;
+        state.inputAt = 0;
+        $('download-3mf').disabled = false;
+        setStatus('Ready.', 'ready');
+      });
       break;
     }
     case 'failed':
@@ -306,7 +359,8 @@ worker.onmessage = (event) => {
     default:
       break;
   }
-};
+}
+for (const w of workers) w.onmessage = onWorkerMessage;
 
 $('form').addEventListener('input', (e) => {
   if (e.target.id === 'exploded') layout();
@@ -316,7 +370,7 @@ $('form').addEventListener('submit', (e) => e.preventDefault());
 $('download-3mf').addEventListener('click', () => {
   $('download-3mf').disabled = true;
   $('note-3mf').textContent = '';
-  worker.postMessage({ type: 'threemf', id: state.id, request: state.nextRequest++ });
+  workers[0].postMessage({ type: 'threemf', id: state.id, request: state.nextRequest++ });
 });
-worker.postMessage({ type: 'printers' });
+workers[0].postMessage({ type: 'printers' });
 resize();
