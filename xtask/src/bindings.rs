@@ -3,10 +3,11 @@
 //! named).
 //!
 //! It installs what it needs on a fresh Debian machine and skips what is
-//! already there: a virtualenv with maturin, pytest and numpy under
-//! `target/bindings-venv`, the wasm32 target, `wasm-bindgen-cli` 0.2.130
-//! (only when `wasm-bindgen --version` differs), Debian's `chromium`, and
-//! the npm packages of `gridflock-node/` and `gridflock-wasm/` (`npm ci`).
+//! already there: a virtualenv with maturin, pytest, numpy and mypy (for
+//! stubtest) under `target/bindings-venv`, the wasm32 target,
+//! `wasm-bindgen-cli` 0.2.130 (only when `wasm-bindgen --version` differs),
+//! Debian's `chromium`, and the npm packages of `gridflock-node/` and
+//! `gridflock-wasm/` (`npm ci`).
 //! Every binding checks the reference hashes in `bindings-golden.json`,
 //! which `golden` first checks against the core.
 //!
@@ -153,7 +154,7 @@ fn python(env: &Env) -> Result {
     }
     let py = bin.join("python");
     let have_tools = bin.join("maturin").exists()
-        && output(Command::new(&py).args(["-c", "import numpy, pytest"])).is_some();
+        && output(Command::new(&py).args(["-c", "import numpy, pytest, mypy"])).is_some();
     if !have_tools {
         sh(Command::new(&py).args([
             "-m",
@@ -163,6 +164,7 @@ fn python(env: &Env) -> Result {
             "maturin>=1.16,<2",
             "pytest",
             "numpy",
+            "mypy",
         ]))?;
     }
     let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(

@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ class ParamError(ValueError):
 class SkuError(ValueError):
     """A SKU that does not parse."""
 
+@final
 class PlateInfo:
     @property
     def number(self) -> int: ...
@@ -50,6 +51,7 @@ class PlateInfo:
     @property
     def extent_mm(self) -> tuple[float, float]: ...
 
+@final
 class Plan:
     @property
     def sku(self) -> str: ...
@@ -69,6 +71,7 @@ class Plan:
     def plates(self) -> list[PlateInfo]: ...
     def plan_hash(self, slicer_profile: str = "") -> str: ...
 
+@final
 class Plate:
     @property
     def number(self) -> int: ...
@@ -89,6 +92,7 @@ class Plate:
     def stl_bytes(self) -> bytes: ...
     def threemf_bytes(self) -> bytes: ...
 
+@final
 class PlateSet(Sequence[Plate]):
     @property
     def plan(self) -> Plan: ...
@@ -100,9 +104,10 @@ class PlateSet(Sequence[Plate]):
     def triangle_count(self) -> int: ...
     def threemf_bytes(self) -> bytes: ...
     def __len__(self) -> int: ...
-    def __getitem__(self, index: int) -> Plate: ...  # type: ignore[override]
+    def __getitem__(self, index: int, /) -> Plate: ...  # type: ignore[override]
     def __iter__(self) -> Iterator[Plate]: ...
 
+@final
 class BatchItem:
     @property
     def sku(self) -> str: ...
@@ -121,6 +126,7 @@ class BatchItem:
     @property
     def plan_hash(self) -> str: ...
 
+@final
 class PrinterProfile:
     @property
     def id(self) -> str: ...
