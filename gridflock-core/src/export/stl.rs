@@ -20,14 +20,17 @@ pub fn binary(mesh: &Mesh) -> Vec<u8> {
     header[..BINARY_HEADER.len()].copy_from_slice(BINARY_HEADER);
     out.extend_from_slice(&header);
     out.extend_from_slice(&(n as u32).to_le_bytes());
+    // One fixed-size record per triangle; the trailing attribute stays zero.
+    let mut record = [0u8; 50];
     for t in 0..n {
         let tri = mesh.triangle(t);
-        for v in std::iter::once(normal(&tri)).chain(tri) {
-            for c in v {
-                out.extend_from_slice(&c.to_le_bytes());
+        for (k, v) in std::iter::once(normal(&tri)).chain(tri).enumerate() {
+            for (c, x) in v.iter().enumerate() {
+                let at = k * 12 + c * 4;
+                record[at..at + 4].copy_from_slice(&x.to_le_bytes());
             }
         }
-        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&record);
     }
     out
 }

@@ -142,16 +142,21 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     }
 }
 
-/// The vertices of one level, sorted for range queries.
+/// The vertices of one level, sorted both ways for range queries.
 struct LevelPoints {
-    sorted: Vec<Pt>,
+    by_x: Vec<Pt>,
+    /// The same points ordered by `(y, x)`: horizontal and vertical edges,
+    /// the common case, then scan only the points in their own thin band.
+    by_y: Vec<Pt>,
 }
 
 impl LevelPoints {
     fn new(mut pts: Vec<Pt>) -> Self {
         pts.sort_unstable_by_key(|p| (p.x, p.y));
         pts.dedup();
-        LevelPoints { sorted: pts }
+        let mut by_y = pts.clone();
+        by_y.sort_unstable_by_key(|p| (p.y, p.x));
+        LevelPoints { by_x: pts, by_y }
     }
 
     /// The edge `a → b` with every level vertex that lies on it inserted, in order.
@@ -179,16 +184,21 @@ impl LevelPoints {
     fn near_segment(&self, a: Pt, b: Pt, tolerance: i64) -> Vec<Pt> {
         let (x_lo, x_hi) = (a.x.min(b.x) - 1, a.x.max(b.x) + 1);
         let (y_lo, y_hi) = (a.y.min(b.y) - 1, a.y.max(b.y) + 1);
-        let start = self.sorted.partition_point(|p| p.x < x_lo);
+        let candidates: &[Pt] = if x_hi - x_lo <= y_hi - y_lo {
+            let start = self.by_x.partition_point(|p| p.x < x_lo);
+            let end = self.by_x.partition_point(|p| p.x <= x_hi);
+            &self.by_x[start..end]
+        } else {
+            let start = self.by_y.partition_point(|p| p.y < y_lo);
+            let end = self.by_y.partition_point(|p| p.y <= y_hi);
+            &self.by_y[start..end]
+        };
         let dx = (b.x - a.x) as i64;
         let dy = (b.y - a.y) as i64;
         let len2 = dx * dx + dy * dy;
         let mut found: Vec<(i64, Pt)> = Vec::new();
-        for &p in &self.sorted[start..] {
-            if p.x > x_hi {
-                break;
-            }
-            if p.y < y_lo || p.y > y_hi || p == a || p == b {
+        for &p in candidates {
+            if p.x < x_lo || p.x > x_hi || p.y < y_lo || p.y > y_hi || p == a || p == b {
                 continue;
             }
             let px = (p.x - a.x) as i64;
