@@ -130,7 +130,8 @@ test('preview page in headless Chromium', async (t) => {
     const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     t.diagnostic(`single input change, median of ${runs.length}: all plates drawn ${median(runs.map((r) => r.ms)).toFixed(0)} ms, `
       + `first plate drawn ${median(runs.map((r) => r.firstPlateMs)).toFixed(0)} ms, `
-      + `wasm workers ${median(runs.map((r) => r.coreMs)).toFixed(0)} ms (debounce 40 ms included)`);
+      + `wasm workers ${median(runs.map((r) => r.coreMs)).toFixed(0)} ms, `
+      + `one WebGL frame ${median(runs.map((r) => r.renderMs)).toFixed(0)} ms (debounce 40 ms included)`);
     assert.equal(await page.textContent('#sku'), reference.sku);
   });
 

@@ -43,7 +43,9 @@ function resize() {
   render();
 }
 function render() {
+  const t0 = performance.now();
   renderer.render(scene, camera);
+  window.__gridflock.renderMs = performance.now() - t0;
 }
 let renderQueued = false;
 const afterRender = [];
