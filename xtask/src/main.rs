@@ -4,8 +4,11 @@
 //! * `cargo xtask validate-meshes`: reference plate sets through trimesh,
 //!   manifold3d and PrusaSlicer.
 //! * `cargo xtask bench`: criterion medians and peak memory as a markdown table.
+//! * `cargo xtask bindings [golden] [py] [node] [wasm]`: build the Python, Node
+//!   and WASM bindings and run their test suites.
 
 mod bench;
+mod bindings;
 mod ci;
 mod prereq;
 mod util;
@@ -13,12 +16,14 @@ mod validate;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci | validate-meshes | bench>
+const USAGE: &str = "usage: cargo xtask <ci | validate-meshes | bench | bindings>
 
   ci               prerequisites, fmt, clippy, tests, wasm32 build, mesh validation, bench build
   validate-meshes  generate reference plate sets and check every plate with trimesh,
                    manifold3d and PrusaSlicer (--info and a real slice)
-  bench            run the criterion benchmarks and print medians and peak memory";
+  bench            run the criterion benchmarks and print medians and peak memory
+  bindings         build the Python, Node and WASM bindings and run their suites
+                   (parts: golden py node wasm; all when none is named)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +31,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(),
         Some("validate-meshes") => prereq::python().and_then(|py| validate::run(&py)),
         Some("bench") => bench::run(),
+        Some("bindings") => bindings::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
