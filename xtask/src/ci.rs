@@ -67,6 +67,10 @@ pub(crate) fn run() -> Result {
         })?,
     ));
     times.push((
+        "bindings",
+        step("bindings (Python, Node, WASM)", || crate::bindings::run(&[]))?,
+    ));
+    times.push((
         "bench build",
         step("cargo bench --workspace --no-run", || {
             sh(cargo().args(["bench", "--workspace", "--no-run"]))
