@@ -68,7 +68,10 @@ pub(crate) fn run() -> Result {
     ));
     times.push((
         "bindings",
-        step("bindings (Python, Node, WASM)", || crate::bindings::run(&[]))?,
+        step(
+            "bindings (Python, Node, WASM)",
+            || crate::bindings::run(&[]),
+        )?,
     ));
     times.push((
         "bench build",
