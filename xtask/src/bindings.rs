@@ -19,8 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// Errors are messages; the first one ends the run.
-pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+use crate::util::{Result, sh};
 
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -104,29 +103,6 @@ impl Env {
 
     fn venv(&self) -> PathBuf {
         self.target.join("bindings-venv")
-    }
-}
-
-fn show(cmd: &Command) -> String {
-    let mut s = cmd.get_program().to_string_lossy().into_owned();
-    for a in cmd.get_args() {
-        s.push(' ');
-        s.push_str(&a.to_string_lossy());
-    }
-    s
-}
-
-/// Runs `cmd` with inherited output; fails unless it exits 0.
-fn sh(cmd: &mut Command) -> Result {
-    let shown = show(cmd);
-    println!("$ {shown}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{shown}` failed ({status})"))
     }
 }
 
