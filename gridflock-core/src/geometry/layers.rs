@@ -267,14 +267,13 @@ fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mu
             &holes,
             &mut tris,
         );
-        // A triangulation that uses every vertex has n + 2h − 2 triangles;
-        // each T-junction (a diagonal through a boundary vertex, which ear
-        // clipping produces when it bridges a hole through a collinear
-        // vertex) leaves one fewer, and an overlap shows in the total area.
-        let expected = verts.len() + 2 * holes.len() - 2;
-        if tris.len() != 3 * expected || !covers_exactly(&verts, &holes, &tris) {
-            // A constrained Delaunay triangulation with exact predicates has
-            // neither.
+        // Ear clipping drops collinear vertices (T-junctions on the face's
+        // own boundary): split the triangle edge each one lies on.
+        restore_unused(&verts, &mut tris);
+        // What remains possible is a hole bridged through a collinear vertex
+        // (a diagonal running through a boundary vertex) or an overlap; a
+        // constrained Delaunay triangulation with exact predicates has neither.
+        if !covers_exactly(&verts, &holes, &tris) || edge_through_vertex(&verts, &tris) {
             tris = constrained(&verts, &holes);
         }
         let total: i128 = tris
@@ -296,6 +295,52 @@ fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mu
             out.push(if flip { [a, c, b] } else { [a, b, c] });
         }
     }
+}
+
+/// Splits triangles at face vertices the triangulation left out: each such
+/// vertex lies exactly on one triangle edge (a T-junction); that triangle is
+/// split in two at it.
+fn restore_unused(verts: &[Pt], tris: &mut Vec<u32>) {
+    let mut used = vec![false; verts.len()];
+    for &i in tris.iter() {
+        used[i as usize] = true;
+    }
+    for v in 0..verts.len() {
+        if used[v] {
+            continue;
+        }
+        let p = verts[v];
+        let hit = tris.chunks_exact(3).enumerate().find_map(|(t, c)| {
+            (0..3).find_map(|e| {
+                let (a, b) = (verts[c[e] as usize], verts[c[(e + 1) % 3] as usize]);
+                (a != p && b != p && cross(a, b, p) == 0 && between(a, b, p)).then_some((t, e))
+            })
+        });
+        let Some((t, e)) = hit else { continue };
+        let c = [tris[3 * t], tris[3 * t + 1], tris[3 * t + 2]];
+        let (a, b, o) = (c[e], c[(e + 1) % 3], c[(e + 2) % 3]);
+        tris[3 * t..3 * t + 3].copy_from_slice(&[a, v as u32, o]);
+        tris.extend_from_slice(&[v as u32, b, o]);
+    }
+}
+
+/// Whether some triangle edge passes through a face vertex (exact test).
+fn edge_through_vertex(verts: &[Pt], tris: &[u32]) -> bool {
+    tris.chunks_exact(3).any(|c| {
+        (0..3).any(|e| {
+            let (a, b) = (verts[c[e] as usize], verts[c[(e + 1) % 3] as usize]);
+            verts
+                .iter()
+                .any(|&p| p != a && p != b && cross(a, b, p) == 0 && between(a, b, p))
+        })
+    })
+}
+
+/// Whether `p`, collinear with `a` and `b`, lies strictly between them.
+fn between(a: Pt, b: Pt, p: Pt) -> bool {
+    let dot = (p.x - a.x) as i64 * (b.x - a.x) as i64 + (p.y - a.y) as i64 * (b.y - a.y) as i64;
+    let len2 = (b.x - a.x) as i64 * (b.x - a.x) as i64 + (b.y - a.y) as i64 * (b.y - a.y) as i64;
+    dot > 0 && dot < len2
 }
 
 /// The contours of one shape as index ranges into `verts`.
