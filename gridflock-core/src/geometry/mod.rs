@@ -2,11 +2,12 @@
 //!
 //! A plate is a grid of tiles (one per cell, the outer ones grown by the
 //! padding). Tiles with the same [`tile::TileKey`] have the same mesh, so each
-//! distinct tile is meshed once and translated by exact lattice offsets.
-//! Borders between tiles carry no faces; where two different tiles sample a
-//! shared border differently (a level one of them lacks, a collinear point one
-//! of them dropped), [`seams::close`] splits the coarser side so the plate is
-//! closed, and [`weld`] turns the soup into an indexed mesh.
+//! distinct tile of a set is meshed once ([`TileCache`]), welded into an
+//! indexed mesh ([`weld`]) and translated by exact lattice offsets. Borders
+//! between tiles carry no faces; [`seams::close`] merges the vertices on them
+//! and, where two different tiles sample a shared border differently (a level
+//! one of them lacks, a collinear point one of them dropped), splits the
+//! coarser side so the plate is closed.
 
 mod digits;
 mod layers;

@@ -16,7 +16,7 @@ use crate::profile::{BOTTOM_INSET_UM, PROFILE, TOP_RADIUS_UM};
 
 /// Everything that determines a tile's mesh, in cell coordinates (the cell's
 /// south-west corner at the origin). Equal keys give identical meshes, so a
-/// plate builds each distinct tile once.
+/// plate set meshes each distinct tile once.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct TileKey {
     /// Cell size.
