@@ -123,9 +123,16 @@ fn intersection_puzzle_seams_are_closed() {
                 south: Edge::Female,
                 west: Edge::Female,
             };
+            // As the planner places them: every grid line on each seam, but
+            // a north/south joint at a corner whose east/west side is a seam
+            // gives way to that side's joint.
             let mut joints = Vec::new();
             for side in Side::ALL {
+                let ends_on_seams = matches!(side, Side::North | Side::South);
                 for at in [0, 42_000, 84_000] {
+                    if ends_on_seams && at != 42_000 {
+                        continue;
+                    }
                     joints.push(Joint {
                         side,
                         at_um: at,

@@ -84,6 +84,8 @@ pub(crate) enum JointKind {
 const EDGE_PUZZLE_MALE_TOP_UM: i64 = 2_000;
 const EDGE_PUZZLE_FEMALE_TOP_UM: i64 = 2_250;
 const EDGE_PUZZLE_BAR_UM: i64 = 6_200;
+/// How far connector outlines stay from the openings' top corner arcs.
+const CORNER_CLEARANCE_UM: i64 = 50;
 /// Depth of the engraved number.
 pub(crate) const LABEL_DEPTH_UM: i64 = 500;
 
@@ -443,11 +445,26 @@ impl TileKey {
     ///
     /// Male: the notch `hull(P) − P` is cut and the tab `P` added; female: the
     /// socket `F` is cut and the lip `hull(F) − F` added. Everything is kept
-    /// out of this cell's opening (its top ring), so no connector wall ever
-    /// crosses a sloped wall.
+    /// out of this cell's openings' corners (GridFlock's `− circle(r = 4)`,
+    /// with a small clearance), so no connector wall ever crosses a sloped wall.
     fn intersection_features(&self, fit: f64) -> (Shapes, Shapes) {
         let joint = IntersectionJoint::new(fit);
-        let ring_top: Shapes = shape(self.opening(0));
+        // Keep the puzzle a little clear of the openings' top corners: it
+        // then never touches a sloped wall, and no micrometre slivers arise
+        // between the two.
+        let r = TOP_RADIUS_UM + CORNER_CLEARANCE_UM;
+        let c = TOP_RADIUS_UM;
+        let ring_top: Shapes = poly::union_all(
+            &[
+                (c, c),
+                (self.w - c, c),
+                (self.w - c, self.h - c),
+                (c, self.h - c),
+            ]
+            .iter()
+            .map(|&(x, y)| vec![poly::circle(x, y, r)])
+            .collect(),
+        );
         let mut cut: Shapes = Vec::new();
         let mut add: Shapes = Vec::new();
         for j in self
@@ -458,12 +475,16 @@ impl TileKey {
             let male = self.beyond(j.side) == Beyond::MaleSeam;
             let outline = if male { &joint.male } else { &joint.female };
             let solid = self.halves(j.side, j.at, outline);
-            // The halves overlap near v = 0, so hull minus outline is taken per half.
+            // The halves overlap near v = 0, so hull minus outline is taken
+            // per half, whole, in the joint frame; only the resulting pockets
+            // are clipped to the tile. (Clipping hull and outline first and
+            // subtracting afterwards leaves micrometre slivers where a half
+            // is cut off near its tip.)
             let mut between: Shapes = Vec::new();
             for half in [outline.clone(), puzzle::mirror(outline)] {
-                let h = self.half(j.side, j.at, &puzzle::hull(&half));
-                let s = self.half(j.side, j.at, &half);
-                between.extend(poly::difference(&h, &s));
+                for pocket in puzzle::hull_minus(&half) {
+                    between.extend(self.half(j.side, j.at, &pocket));
+                }
             }
             if male {
                 cut.extend(poly::difference(&between, &ring_top));
