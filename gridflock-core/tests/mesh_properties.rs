@@ -158,3 +158,61 @@ proptest! {
         prop_assert!(a == b);
     }
 }
+
+/// Inputs that once produced an open or non-manifold plate, kept as named
+/// regressions (found by random hunts; each note says what broke).
+#[test]
+fn former_failures_stay_closed() {
+    let ip = |w: f64, h: f64, fit: f64, printer: &str| {
+        let mut p = Params::new(w, h);
+        p.printer = Printer::Profile { id: printer.into() };
+        p.connector = Connector::IntersectionPuzzle { fit };
+        p.filler = Filler::None;
+        p.alignment.x = 0.0;
+        p.alignment.y = 0.0;
+        p.numbering = false;
+        p.corner_radius_mm = 0.0;
+        p
+    };
+    let mut cases = vec![
+        // Ear clipping bridged a hole through a collinear label corner.
+        {
+            let mut p = ip(347.84371892474707, 836.9710077057641, 0.0, "bambu-a1");
+            p.printer = Printer::Custom {
+                bed_x_mm: 240.26006263651342,
+                bed_y_mm: 147.3381409493498,
+            };
+            p.numbering = true;
+            p
+        },
+        // A socket vertex 1 µm inside the plate made a sliver.
+        ip(42.0, 887.6771394278812, 0.842812477837933, "bambu-a1"),
+        // Ring points deduplicated at one level but not another.
+        ip(42.0, 1400.7982543525306, 0.8217978550415945, "bambu-a1"),
+        // Socket within 10 µm of the opening's corner arc.
+        ip(42.0, 511.678130913526, 0.9370927380943758, "bambu-a1"),
+        // A µm-sized hole left by the tab/notch booleans at a plate corner.
+        ip(42.0, 1670.5914537558026, 0.8397856601735116, "bambu-a1"),
+    ];
+    // Mixed orientations of edge-puzzle outlines cancelled under non-zero fill.
+    let mut ep = Params::new(151.20502145342022, 613.222125961761);
+    ep.printer = Printer::Profile {
+        id: "bambu-a1".into(),
+    };
+    ep.connector = Connector::EdgePuzzle;
+    ep.magnets = Magnets::PressFit;
+    ep.filler = Filler::Dynamic { min_mm: 9.0 };
+    ep.alignment.x = 0.0;
+    ep.alignment.y = 0.0;
+    ep.numbering = false;
+    ep.corner_radius_mm = 0.0;
+    cases.push(ep);
+    for params in cases {
+        let plan = plan(&params).expect("valid");
+        for (i, m) in gridflock_core::build(&plan).iter().enumerate() {
+            if let Err(e) = check(m) {
+                panic!("{params:?} plate {}: {e}", i + 1);
+            }
+        }
+    }
+}

@@ -170,9 +170,34 @@ impl Opening {
     }
 }
 
-/// Keeps the largest shape: where a joint is clipped at the plate's outer
-/// edge, a sliver of lip can be cut loose from the plate; it is dropped.
-fn largest(mut shapes: Shapes) -> Shapes {
+/// Contours enclosing less than this (µm²) are numerical debris of the
+/// booleans (a few µm across), never a feature: the smallest real hole, a
+/// digit stroke, is 160 000 µm².
+const DEBRIS_AREA_UM2: i128 = 100;
+
+/// Drops debris: shapes and holes smaller than [`DEBRIS_AREA_UM2`].
+fn without_debris(shapes: Shapes) -> Shapes {
+    shapes
+        .into_iter()
+        .filter(|s| {
+            s.first()
+                .is_some_and(|c| poly::area2(c).abs() >= 2 * DEBRIS_AREA_UM2)
+        })
+        .map(|s| {
+            s.into_iter()
+                .enumerate()
+                .filter(|(i, c)| *i == 0 || poly::area2(c).abs() >= 2 * DEBRIS_AREA_UM2)
+                .map(|(_, c)| c)
+                .collect()
+        })
+        .collect()
+}
+
+/// Keeps the largest shape, without debris: where a joint is clipped at the
+/// plate's outer edge, a sliver of lip can be cut loose from the plate; it is
+/// dropped.
+fn largest(shapes: Shapes) -> Shapes {
+    let mut shapes = without_debris(shapes);
     if shapes.len() > 1 {
         let area = |s: &Vec<Contour>| s.first().map(|c| poly::area2(c).abs()).unwrap_or(0);
         let keep = (0..shapes.len())
@@ -310,7 +335,7 @@ impl TileKey {
         } else {
             poly::union(base, &adds)
         };
-        let fixed = poly::difference(&with_adds, &cuts);
+        let fixed = without_debris(poly::difference(&with_adds, &cuts));
         Slab { fixed, ring }
     }
 
