@@ -455,14 +455,8 @@ impl TileKey {
 
     /// Both halves of `poly` (lower half given) clipped to this tile's extent along the seam.
     fn halves(&self, side: Side, at: i64, poly: &Local) -> Shapes {
-        let (lo, hi) = self.v_range(side, at);
-        let mut out = Vec::new();
-        for half in [poly.clone(), puzzle::mirror(poly)] {
-            let clipped = puzzle::clip_v(&half, lo, hi);
-            if clipped.len() >= 3 {
-                out.push(vec![self.joint_to_tile(side, at, &clipped)]);
-            }
-        }
+        let mut out = self.half(side, at, poly);
+        out.extend(self.half(side, at, &puzzle::mirror(poly)));
         poly::union_all(&out)
     }
 
