@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod contracts;
 pub mod db;
 pub mod events;
 pub mod health;

@@ -1,0 +1,195 @@
+//! Bodies of internal calls and event payloads shared by producer and
+//! consumer. JSON field names are camelCase.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Print-job states (print-service owns the machine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PrintJobStatus {
+    /// Created, not yet in the SimplyPrint queue.
+    Pending,
+    /// In the SimplyPrint queue.
+    Queued,
+    /// A printer is printing it.
+    Printing,
+    /// Printed.
+    Completed,
+    /// The print failed.
+    Failed,
+    /// Cancelled (by the order or an operator).
+    Cancelled,
+}
+
+impl PrintJobStatus {
+    /// No further transitions happen from here.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Queued => "QUEUED",
+            Self::Printing => "PRINTING",
+            Self::Completed => "COMPLETED",
+            Self::Failed => "FAILED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "PENDING" => Self::Pending,
+            "QUEUED" => Self::Queued,
+            "PRINTING" => Self::Printing,
+            "COMPLETED" => Self::Completed,
+            "FAILED" => Self::Failed,
+            "CANCELLED" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// One print job to create: a copy of one assembly part of a line item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintJobSpec {
+    /// The assembly part (order-service id).
+    pub part_id: Uuid,
+    /// Which copy of the part, from 0 (quantity × part quantity copies).
+    pub copy_index: u32,
+    /// The SimplyPrint file id of the part's gcode.
+    pub simplyprint_file_id: String,
+    /// Human-readable file name, shown in the print queue.
+    pub file_name: String,
+}
+
+/// `POST /internal/print-jobs`: create the jobs of one line item.
+/// Idempotent on (line item, part, copy index): repeating it returns the
+/// existing jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePrintJobs {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The order (order-service id).
+    pub order_id: Uuid,
+    /// The line item (order-service id).
+    pub line_item_id: Uuid,
+    /// The jobs.
+    pub jobs: Vec<PrintJobSpec>,
+}
+
+/// A print job as print-service reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintJob {
+    /// print-service id.
+    pub id: Uuid,
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The order.
+    pub order_id: Uuid,
+    /// The line item.
+    pub line_item_id: Uuid,
+    /// The assembly part.
+    pub part_id: Uuid,
+    /// Which copy.
+    pub copy_index: u32,
+    /// Current state.
+    pub status: PrintJobStatus,
+    /// SimplyPrint file id.
+    pub simplyprint_file_id: String,
+    /// File name in the queue.
+    pub file_name: String,
+    /// SimplyPrint queue item, once queued.
+    pub simplyprint_queue_item_id: Option<i64>,
+    /// SimplyPrint job, once a printer took it.
+    pub simplyprint_job_id: Option<i64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Answer of `POST /internal/print-jobs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintJobList {
+    /// The jobs, in (part, copy) order.
+    pub jobs: Vec<PrintJob>,
+}
+
+/// Payload of every `print-job.*` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintJobEvent {
+    /// The job.
+    pub print_job_id: Uuid,
+    /// Its order.
+    pub order_id: Uuid,
+    /// Its line item.
+    pub line_item_id: Uuid,
+    /// The state before.
+    pub previous_status: PrintJobStatus,
+    /// The state now.
+    pub status: PrintJobStatus,
+    /// Failure reason, for failed jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Answer of `POST /internal/files` (gcode uploaded to SimplyPrint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadedFile {
+    /// SimplyPrint's file id (hex).
+    pub file_id: String,
+    /// The file name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Payload of `order.created`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCreated {
+    /// order-service id.
+    pub order_id: Uuid,
+    /// Shopify's order id.
+    pub shopify_order_id: i64,
+    /// Number of line items.
+    pub line_item_count: u32,
+}
+
+/// Payload of `order.cancelled` (print-service cancels the order's jobs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCancelled {
+    /// order-service id.
+    pub order_id: Uuid,
+    /// Shopify's order id.
+    pub shopify_order_id: i64,
+    /// Shopify's reason, if given.
+    pub reason: Option<String>,
+}
+
+/// Payload of `order.ready-for-fulfillment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderReadyForFulfillment {
+    /// order-service id.
+    pub order_id: Uuid,
+    /// Shopify's order id.
+    pub shopify_order_id: i64,
+    /// The shop.
+    pub shop_domain: String,
+}
