@@ -193,3 +193,47 @@ pub struct OrderReadyForFulfillment {
     /// The shop.
     pub shop_domain: String,
 }
+
+/// Carrier states of a shipment, as shipping-service reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ShipmentStatus {
+    /// Not yet announced to the carrier.
+    Pending,
+    /// Announced; the label exists.
+    LabelCreated,
+    /// The carrier has the parcel.
+    InTransit,
+    /// Delivered to the customer.
+    Delivered,
+    /// Announcement or delivery failed.
+    Failed,
+    /// Cancelled before pickup.
+    Cancelled,
+}
+
+/// Payload of `shipment.created`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShipmentCreated {
+    /// shipping-service id.
+    pub shipment_id: Uuid,
+    /// The order.
+    pub order_id: Uuid,
+    /// Carrier tracking number.
+    pub tracking_number: Option<String>,
+    /// Carrier tracking page.
+    pub tracking_url: Option<String>,
+}
+
+/// Payload of `shipment.status-changed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShipmentStatusChanged {
+    /// shipping-service id.
+    pub shipment_id: Uuid,
+    /// The order.
+    pub order_id: Uuid,
+    /// The new state.
+    pub status: ShipmentStatus,
+}
