@@ -1,0 +1,14 @@
+//! Faithful HTTP fakes of the third-party systems GridFlock Connect talks to:
+//! Shopify (webhook sender and Admin API) and SimplyPrint (API host, files
+//! host, print simulation and webhooks). Tests start them in-process on port 0;
+//! the `gridflock-fakes` binary runs them for local stacks.
+//!
+//! The wire contracts follow `specs/external-apis.md` sections 1 and 2.
+
+pub mod recorded;
+mod serve;
+pub mod shopify;
+pub mod simplyprint;
+mod sync;
+
+pub use recorded::RecordedRequest;
