@@ -110,6 +110,12 @@ impl Problem {
         p
     }
 
+    /// Attaches field errors.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
     /// 422 for a single field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         Self::invalid(vec![FieldError::new(field, message)])

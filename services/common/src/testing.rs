@@ -197,3 +197,23 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// The directory of third-party fixtures (`../shared/fixtures` beside the
+/// checkout): `FIXTURES_DIR` if set, else the first `shared/fixtures` found
+/// walking up from this crate, else `/work/shared/fixtures`.
+pub fn fixtures_dir() -> std::path::PathBuf {
+    if let Ok(dir) = std::env::var("FIXTURES_DIR") {
+        return dir.into();
+    }
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .map(|a| a.join("shared").join("fixtures"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| "/work/shared/fixtures".into())
+}
+
+/// A fixture's bytes.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = fixtures_dir().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
