@@ -11,7 +11,80 @@ const MODULES: &str = "import trimesh, manifold3d, numpy";
 pub(crate) fn ensure_all() -> Result<PathBuf> {
     wasm_target()?;
     prusa_slicer()?;
+    databases()?;
     python()
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+fn listening(port: u16) -> bool {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500)).is_ok()
+}
+
+/// PostgreSQL on 127.0.0.1:5432 accepting `postgres` without a password, and
+/// Redis on 127.0.0.1:6379: the service tests talk to both. Running servers
+/// are reused; on a fresh machine Debian's packages are installed and started.
+pub(crate) fn databases() -> Result {
+    if !listening(5432) {
+        if !on_path("pg_ctlcluster") {
+            apt_install(&["postgresql"])?;
+        }
+        let versions = std::fs::read_dir("/etc/postgresql").map_err(|e| {
+            format!("PostgreSQL is installed but /etc/postgresql is unreadable: {e}")
+        })?;
+        let version = versions
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .max()
+            .ok_or("no PostgreSQL cluster under /etc/postgresql")?;
+        trust_local_connections(&version)?;
+        sh(Command::new("pg_ctlcluster").args([
+            "--skip-systemctl-redirect",
+            &version,
+            "main",
+            "start",
+        ]))?;
+    }
+    if !listening(6379) {
+        if !on_path("redis-server") {
+            apt_install(&["redis-server"])?;
+        }
+        sh(Command::new("redis-server").args([
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]))?;
+    }
+    for _ in 0..50 {
+        if listening(5432) && listening(6379) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    Err("PostgreSQL (5432) or Redis (6379) did not start".to_owned())
+}
+
+/// Tests connect as `postgres` over TCP without a password, as on the
+/// development machines; a fresh Debian cluster asks for one.
+fn trust_local_connections(version: &str) -> Result {
+    let hba = format!("/etc/postgresql/{version}/main/pg_hba.conf");
+    let text = std::fs::read_to_string(&hba).map_err(|e| format!("cannot read {hba}: {e}"))?;
+    let rule = "host all all 127.0.0.1/32 trust";
+    if text
+        .lines()
+        .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == rule)
+    {
+        return Ok(());
+    }
+    std::fs::write(&hba, format!("{rule}\nhost all all ::1/128 trust\n{text}"))
+        .map_err(|e| format!("cannot write {hba}: {e}"))
 }
 
 fn wasm_target() -> Result {
