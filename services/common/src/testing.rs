@@ -130,6 +130,16 @@ where
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("cannot bind a test port: {e}"));
+    spawn_on(listener, run).await
+}
+
+/// Runs `run(listener, shutdown)` on a task, on a listener the test bound
+/// (to start a service on a port promised earlier).
+pub async fn spawn_on<F, Fut>(listener: TcpListener, run: F) -> RunningService
+where
+    F: FnOnce(TcpListener, CancellationToken) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
     let addr = listener
         .local_addr()
         .unwrap_or_else(|e| panic!("no local address: {e}"));
