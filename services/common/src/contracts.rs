@@ -237,3 +237,127 @@ pub struct ShipmentStatusChanged {
     /// The new state.
     pub status: ShipmentStatus,
 }
+
+/// A tenant's print settings (order-service stores them; every slice of
+/// the tenant's plates uses them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintSettings {
+    /// Printer profile id, as in gridflock-core's printer table and
+    /// slicer-service's `GET /profiles` (e.g. `bambu-a1`).
+    pub printer_profile: String,
+    /// Nozzle diameter in mm (0.2..=1.0).
+    pub nozzle_diameter_mm: f64,
+    /// Layer height in mm (0.05..=0.8 × nozzle).
+    pub layer_height_mm: f64,
+    /// Sparse infill in percent (0..=100).
+    pub infill_percent: u8,
+    /// Filament type, e.g. `PLA`, `PETG`.
+    pub filament: String,
+}
+
+impl Default for PrintSettings {
+    fn default() -> Self {
+        Self {
+            printer_profile: "bambu-a1".to_owned(),
+            nozzle_diameter_mm: 0.4,
+            layer_height_mm: 0.2,
+            infill_percent: 15,
+            filament: "PLA".to_owned(),
+        }
+    }
+}
+
+impl PrintSettings {
+    /// The canonical text the plan hash covers: a change of any setting
+    /// changes the hash, so stale plates are regenerated, not printed.
+    pub fn slicer_profile_key(&self) -> String {
+        format!(
+            "{}|nozzle={}|layer={}|infill={}|filament={}",
+            self.printer_profile,
+            self.nozzle_diameter_mm,
+            self.layer_height_mm,
+            self.infill_percent,
+            self.filament
+        )
+    }
+}
+
+/// Baseplate connector as the GridFlock API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectorType {
+    /// Jigsaw tabs at cell corners.
+    IntersectionPuzzle,
+    /// Dovetails along plate edges.
+    EdgePuzzle,
+    /// Plates are not joined.
+    None,
+}
+
+/// `POST /internal/gridflock/generate-for-order` (gridflock-service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateForOrder {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The waiting order (order-service id).
+    pub order_id: Uuid,
+    /// The waiting line item (order-service id).
+    pub line_item_id: Uuid,
+    /// Drawer width in whole mm.
+    pub width_mm: u32,
+    /// Drawer depth in whole mm.
+    pub height_mm: u32,
+    /// Connector.
+    pub connector_type: ConnectorType,
+    /// Press-fit magnets or none.
+    pub magnets: bool,
+    /// The tenant's print settings at the time of the order.
+    pub print_settings: PrintSettings,
+}
+
+/// Answer of generate-for-order (202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerationAccepted {
+    /// The pipeline job the line item waits on.
+    pub job_id: Uuid,
+    /// The SKU being generated, e.g. `GF-450x320-IP-MAG`.
+    pub sku: String,
+    /// `STARTED` (a new pipeline), `JOINED` (one was running) or
+    /// `MAPPING_EXISTS` (mapping-ready was published at once).
+    pub status: String,
+}
+
+/// Payload of `gridflock.mapping-ready` (one per waiting line item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingReady {
+    /// The waiting order.
+    pub order_id: Uuid,
+    /// The waiting line item.
+    pub line_item_id: Uuid,
+    /// The mapped SKU.
+    pub sku: String,
+    /// The mapping (order-service id).
+    pub mapping_id: Uuid,
+    /// The plan hash the mapping was made for.
+    pub plan_hash: String,
+}
+
+/// Payload of `gridflock.pipeline-failed` (one per waiting line item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineFailed {
+    /// The waiting order.
+    pub order_id: Uuid,
+    /// The waiting line item.
+    pub line_item_id: Uuid,
+    /// The SKU that could not be generated.
+    pub sku: String,
+    /// `plan`, `generate`, `slice`, `upload` or `mapping`.
+    pub step: String,
+    /// What went wrong.
+    pub error_message: String,
+}
