@@ -45,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    let stop = Stop::install()?;
     let shopify = ShopifyFake::start_on(SocketAddr::new(args.host, args.shopify_port)).await?;
     let simplyprint = SimplyPrintFake::start_on(
         args.company_id,
@@ -72,25 +73,50 @@ async fn main() -> anyhow::Result<()> {
             "control": format!("{}/_control", simplyprint.api_url()),
         })
     );
-    stopped().await?;
+    stop.wait().await?;
     tracing::info!("stopping the fakes");
     drop(shopify);
     drop(simplyprint);
     Ok(())
 }
 
-/// Ctrl-C, or SIGTERM where there is one (container stops).
-async fn stopped() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+/// Ctrl-C, or SIGTERM where there is one (container stops). The handlers
+/// are installed before the URLs are printed, so that a signal sent right
+/// after reading them stops the fakes cleanly instead of killing the process.
+#[cfg(unix)]
+struct Stop {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Stop {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn wait(mut self) -> std::io::Result<()> {
         tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = term.recv() => Ok(()),
+            _ = self.interrupt.recv() => Ok(()),
+            _ = self.terminate.recv() => Ok(()),
         }
     }
-    #[cfg(not(unix))]
-    {
+}
+
+#[cfg(not(unix))]
+struct Stop;
+
+#[cfg(not(unix))]
+impl Stop {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn wait(self) -> std::io::Result<()> {
         tokio::signal::ctrl_c().await
     }
 }
