@@ -361,3 +361,45 @@ pub struct PipelineFailed {
     /// What went wrong.
     pub error_message: String,
 }
+
+/// The baseplate parameters of a GridFlock order: the one place order-service
+/// (SKU and plan hash) and gridflock-service (the pipeline) derive them, so
+/// both compute the same SKU and hash for the same order.
+pub fn baseplate_params(
+    width_mm: u32,
+    height_mm: u32,
+    connector: ConnectorType,
+    magnets: bool,
+    printer_profile: &str,
+) -> gridflock_core::Params {
+    use gridflock_core::{Connector, Magnets, Params, Printer};
+    Params {
+        printer: Printer::Profile {
+            id: printer_profile.to_owned(),
+        },
+        connector: match connector {
+            ConnectorType::IntersectionPuzzle => Connector::default(),
+            ConnectorType::EdgePuzzle => Connector::EdgePuzzle,
+            ConnectorType::None => Connector::None,
+        },
+        magnets: if magnets {
+            Magnets::PressFit
+        } else {
+            Magnets::None
+        },
+        ..Params::new(f64::from(width_mm), f64::from(height_mm))
+    }
+}
+
+impl GenerateForOrder {
+    /// The baseplate parameters this request asks for.
+    pub fn params(&self) -> gridflock_core::Params {
+        baseplate_params(
+            self.width_mm,
+            self.height_mm,
+            self.connector_type,
+            self.magnets,
+            &self.print_settings.printer_profile,
+        )
+    }
+}
