@@ -100,12 +100,16 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Middleware that records every request into the log in its state.
+/// Middleware that records every request into the log in its state, except
+/// the fakes' own `/_control` routes, which are not part of the imitated API.
 pub(crate) async fn record_requests(
     State(log): State<RequestLog>,
     request: Request,
     next: Next,
 ) -> Response {
+    if request.uri().path().starts_with("/_control") {
+        return next.run(request).await;
+    }
     match log.record(request).await {
         Ok(request) => next.run(request).await,
         Err(response) => response,
