@@ -47,8 +47,9 @@ pub(crate) fn app(
 
 async fn create(
     State(app): State<AppState>,
-    Json(req): Json<CreatePrintJobs>,
+    body: Result<Json<CreatePrintJobs>, Problem>,
 ) -> ApiResult<(StatusCode, Json<PrintJobList>)> {
+    let Json(req) = body.map_err(name_missing_field)?;
     let errors = input::validate_create(&req);
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
@@ -105,8 +106,9 @@ struct ForceStatus {
 async fn force_status(
     State(app): State<AppState>,
     Path(id): Path<String>,
-    Json(body): Json<ForceStatus>,
+    body: Result<Json<ForceStatus>, Problem>,
 ) -> ApiResult<Json<PrintJob>> {
+    let Json(body) = body.map_err(name_missing_field)?;
     let id = parse_uuid("id", &id)?;
     let errors = input::validate_reason(&body.reason);
     if !errors.is_empty() {
@@ -137,7 +139,60 @@ async fn force_status(
     Ok(Json(row.into_contract()?))
 }
 
+/// serde reports a missing field at its parent's path ("body" at the top):
+/// name the field itself, as every other input problem does.
+fn name_missing_field(mut problem: Problem) -> Problem {
+    for error in &mut problem.errors {
+        let missing = error
+            .message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        if let Some(name) = missing {
+            error.field = if error.field == "body" || error.field == "." {
+                name
+            } else {
+                format!("{}.{name}", error.field)
+            };
+            error.message = "is missing".to_owned();
+        }
+    }
+    if !problem.errors.is_empty() {
+        let detail: Vec<String> = problem
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        problem.detail = Some(detail.join("; "));
+    }
+    problem
+}
+
 fn parse_uuid(field: &str, raw: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(raw.trim())
         .map_err(|_| Problem::invalid_field(field, format!("is {raw:?}; a UUID expected")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_fields_are_named() {
+        let p = name_missing_field(Problem::invalid_field(
+            "body",
+            "missing field `lineItemId` at line 1 column 285",
+        ));
+        assert_eq!(p.errors[0].field, "lineItemId");
+        assert_eq!(p.errors[0].message, "is missing");
+        assert_eq!(p.detail.as_deref(), Some("lineItemId: is missing"));
+        let p = name_missing_field(Problem::invalid_field(
+            "jobs[2]",
+            "missing field `partId` at line 1 column 9",
+        ));
+        assert_eq!(p.errors[0].field, "jobs[2].partId");
+        let p = name_missing_field(Problem::invalid_field("jobs[0].copyIndex", "invalid value"));
+        assert_eq!(p.errors[0].field, "jobs[0].copyIndex");
+        assert_eq!(p.errors[0].message, "invalid value");
+    }
 }
