@@ -18,6 +18,8 @@ pub struct Config {
     pub shopify_api_version: String,
     /// `PRINT_SERVICE_URL`.
     pub print_service_url: String,
+    /// `GRIDFLOCK_SERVICE_URL`.
+    pub gridflock_service_url: String,
     /// `NOTIFICATION_WEBHOOK_URL`: where operator notifications are POSTed
     /// when the tenant has no URL of its own.
     pub notification_webhook_url: Option<String>,
@@ -65,6 +67,7 @@ impl Config {
             shopify_admin_url_template: template,
             shopify_api_version: version,
             print_service_url: vars.url("PRINT_SERVICE_URL")?,
+            gridflock_service_url: vars.url("GRIDFLOCK_SERVICE_URL")?,
             notification_webhook_url: vars.optional_url("NOTIFICATION_WEBHOOK_URL")?,
             reconcile_interval: (!interval.is_zero()).then_some(interval),
             reconcile_lookback: lookback * 3600,
@@ -91,6 +94,7 @@ mod tests {
             ("INTERNAL_API_KEY", "0123456789abcdef0123"),
             ("SHOPIFY_WEBHOOK_SECRET", "shpss_0123456789"),
             ("PRINT_SERVICE_URL", "http://print:3002"),
+            ("GRIDFLOCK_SERVICE_URL", "http://gridflock:3004"),
         ])
     }
 

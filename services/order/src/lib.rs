@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod gridflock;
 pub mod import;
 pub mod notifications;
 pub mod orchestrate;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// print-service.
     pub print: ServiceClient,
+    /// gridflock-service.
+    pub gridflock: ServiceClient,
 }
 
 /// Applies the migrations.
@@ -80,6 +83,10 @@ pub fn router(state: AppState, readiness: Readiness) -> Router {
         .route("/api/v1/orders", get(api::orders::list))
         .route("/api/v1/orders/{id}", get(api::orders::get))
         .route("/api/v1/notifications", get(api::notifications::list))
+        .route(
+            "/api/v1/settings/print",
+            get(api::settings::get).put(api::settings::put),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             key,
             require_internal_key,
@@ -124,11 +131,18 @@ pub async fn run(
         &common.internal_api_key,
         Duration::from_secs(15),
     );
+    let gridflock = ServiceClient::new(
+        "gridflock-service",
+        &config.gridflock_service_url,
+        &common.internal_api_key,
+        Duration::from_secs(15),
+    );
     let config = Arc::new(config);
     let state = AppState {
         pool: pool.clone(),
         config: config.clone(),
         print,
+        gridflock,
     };
 
     let background = Background::new();
@@ -148,7 +162,14 @@ pub async fn run(
         &common.consumer_name,
         common.claim_idle,
     );
-    let (s1, s2, s3, s4) = (state.clone(), state.clone(), state.clone(), state.clone());
+    let (s1, s2, s3, s4, s5, s6) = (
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+        state.clone(),
+    );
     let consumer = Consumer::new(settings)
         .on(names::ORDER_CREATED, move |e| {
             orchestrate::on_order_created(s1.clone(), e)
@@ -161,6 +182,12 @@ pub async fn run(
         })
         .on(names::SHIPMENT_STATUS_CHANGED, move |e| {
             orchestrate::on_shipment_status(s4.clone(), e)
+        })
+        .on(names::GRIDFLOCK_MAPPING_READY, move |e| {
+            orchestrate::on_mapping_ready(s5.clone(), e)
+        })
+        .on(names::GRIDFLOCK_PIPELINE_FAILED, move |e| {
+            orchestrate::on_pipeline_failed(s6.clone(), e)
         });
     background.spawn(
         "event consumer",
@@ -180,7 +207,8 @@ pub async fn run(
     let readiness = Readiness::new(SERVICE)
         .with_db(pool.clone())
         .with_redis(redis)
-        .with_dependency("print-service", &config.print_service_url);
+        .with_dependency("print-service", &config.print_service_url)
+        .with_dependency("gridflock-service", &config.gridflock_service_url);
     serve(listener, router(state, readiness), shutdown.clone()).await?;
     background.wait(common.shutdown_grace).await;
     pool.close().await;

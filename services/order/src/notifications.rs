@@ -18,6 +18,10 @@ pub enum Kind {
     PrintJobsRefused,
     /// A print job failed.
     PrintJobFailed,
+    /// A GRID-CUSTOM line item has missing or invalid properties.
+    InvalidConfiguration,
+    /// The GridFlock pipeline failed for a line item.
+    GenerationFailed,
 }
 
 impl Kind {
@@ -26,6 +30,8 @@ impl Kind {
             Self::UnmappedLineItem => "UNMAPPED_LINE_ITEM",
             Self::PrintJobsRefused => "PRINT_JOBS_REFUSED",
             Self::PrintJobFailed => "PRINT_JOB_FAILED",
+            Self::InvalidConfiguration => "INVALID_CONFIGURATION",
+            Self::GenerationFailed => "GENERATION_FAILED",
         }
     }
 }

@@ -3,12 +3,15 @@
 //! order's state.
 
 use crate::AppState;
+use crate::gridflock;
 use crate::notifications::{self, Kind, Notice};
+use crate::shopify::order::Property;
 use crate::status::{LineItemStatus, OrderStatus, print_job_rank};
 use service_common::client::ClientError;
 use service_common::contracts::{
-    CreatePrintJobs, OrderCreated, OrderReadyForFulfillment, PrintJobEvent, PrintJobList,
-    PrintJobSpec, PrintJobStatus, ShipmentCreated, ShipmentStatus, ShipmentStatusChanged,
+    CreatePrintJobs, GenerateForOrder, GenerationAccepted, MappingReady, OrderCreated,
+    OrderReadyForFulfillment, PipelineFailed, PrintJobEvent, PrintJobList, PrintJobSpec,
+    PrintJobStatus, ShipmentCreated, ShipmentStatus, ShipmentStatusChanged,
 };
 use service_common::events::{Envelope, EventDraft, HandlerError, enqueue, first_delivery, names};
 use sqlx::PgConnection;
@@ -22,6 +25,7 @@ struct Line {
     id: Uuid,
     sku: Option<String>,
     quantity: i32,
+    properties: serde_json::Value,
 }
 
 #[derive(sqlx::FromRow)]
@@ -52,7 +56,7 @@ pub async fn on_order_created(state: AppState, e: Envelope) -> Result<(), Handle
         .execute(&state.pool)
         .await?;
     let lines: Vec<Line> = sqlx::query_as(
-        "SELECT id, sku, quantity FROM line_items WHERE order_id = $1 AND status = 'PENDING' ORDER BY position",
+        "SELECT id, sku, quantity, properties FROM line_items WHERE order_id = $1 AND status = 'PENDING' ORDER BY position",
     )
     .bind(p.order_id)
     .fetch_all(&state.pool)
@@ -83,6 +87,9 @@ async fn plan_line(
         )
         .await;
     };
+    if gridflock::is_gridflock(Some(&sku)) {
+        return plan_gridflock_line(state, tenant_id, order_id, line).await;
+    }
     let mapping: Option<Uuid> = sqlx::query_scalar(
         "SELECT id FROM product_mappings WHERE tenant_id = $1 AND sku = $2 AND active",
     )
@@ -100,24 +107,171 @@ async fn plan_line(
         )
         .await;
     };
+    create_jobs(
+        state,
+        tenant_id,
+        order_id,
+        line.id,
+        line.quantity,
+        mapping_id,
+        &sku,
+    )
+    .await
+}
+
+/// A GRID-CUSTOM item: read its properties, compute SKU and plan hash for the
+/// tenant's current print settings, then print from a matching mapping or
+/// ask gridflock-service to make one.
+async fn plan_gridflock_line(
+    state: &AppState,
+    tenant_id: Uuid,
+    order_id: Uuid,
+    line: Line,
+) -> Result<(), HandlerError> {
+    let properties: Vec<Property> =
+        serde_json::from_value(line.properties.clone()).unwrap_or_default();
+    let settings = crate::api::settings::of_tenant(&state.pool, tenant_id).await?;
+    let planned = gridflock::read(&properties).and_then(|baseplate| {
+        baseplate
+            .plan(&settings)
+            .map(|planned| (baseplate, planned))
+    });
+    let (baseplate, planned) = match planned {
+        Ok(ok) => ok,
+        Err(errors) => {
+            let reason = errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return mark_line(
+                state,
+                tenant_id,
+                order_id,
+                line.id,
+                LineItemStatus::InvalidConfiguration,
+                Kind::InvalidConfiguration,
+                format!("GridFlock line item has an invalid configuration: {reason}"),
+            )
+            .await;
+        }
+    };
+    sqlx::query("UPDATE line_items SET gridflock_sku = $2, plan_hash = $3 WHERE id = $1")
+        .bind(line.id)
+        .bind(&planned.sku)
+        .bind(&planned.plan_hash)
+        .execute(&state.pool)
+        .await?;
+    // A mapping made for other printer or slicer settings is stale: its
+    // plates would print with the wrong settings.
+    let mapping: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM product_mappings WHERE tenant_id = $1 AND sku = $2 AND active AND plan_hash = $3",
+    )
+    .bind(tenant_id)
+    .bind(&planned.sku)
+    .bind(&planned.plan_hash)
+    .fetch_optional(&state.pool)
+    .await?;
+    if let Some(mapping_id) = mapping {
+        return create_jobs(
+            state,
+            tenant_id,
+            order_id,
+            line.id,
+            line.quantity,
+            mapping_id,
+            &planned.sku,
+        )
+        .await;
+    }
+    let request = GenerateForOrder {
+        tenant_id,
+        order_id,
+        line_item_id: line.id,
+        width_mm: baseplate.width_mm,
+        height_mm: baseplate.height_mm,
+        connector_type: baseplate.connector,
+        magnets: baseplate.magnets,
+        print_settings: settings,
+    };
+    match state
+        .gridflock
+        .post::<_, GenerationAccepted>("/internal/gridflock/generate-for-order", &request)
+        .await
+    {
+        Ok(accepted) => {
+            tracing::info!(sku = %accepted.sku, job = %accepted.job_id, status = %accepted.status, "GridFlock generation requested");
+            sqlx::query(
+                "UPDATE line_items SET status = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'",
+            )
+            .bind(line.id)
+            .bind(LineItemStatus::AwaitingGeneration.as_str())
+            .execute(&state.pool)
+            .await?;
+            Ok(())
+        }
+        Err(ClientError::Refused { problem, .. }) => {
+            let mut tx = state.pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE line_items SET status = $2, error = $3, failed_step = 'request', updated_at = now() \
+                 WHERE id = $1 AND status = 'PENDING'",
+            )
+            .bind(line.id)
+            .bind(LineItemStatus::GenerationFailed.as_str())
+            .bind(problem.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 1 {
+                notifications::record(
+                    &mut tx,
+                    Notice {
+                        tenant_id,
+                        kind: Kind::GenerationFailed,
+                        message: format!("gridflock-service refused {}: {problem}", planned.sku),
+                        order_id: Some(order_id),
+                        line_item_id: Some(line.id),
+                        default_url: state.config.notification_webhook_url.as_deref(),
+                    },
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        Err(e) => Err(HandlerError::retry(e)),
+    }
+}
+
+/// Creates the print jobs of one line item from `mapping_id` and records
+/// them; a line item already past this point is left alone.
+async fn create_jobs(
+    state: &AppState,
+    tenant_id: Uuid,
+    order_id: Uuid,
+    line_id: Uuid,
+    quantity: i32,
+    mapping_id: Uuid,
+    sku: &str,
+) -> Result<(), HandlerError> {
     let parts: Vec<Part> = sqlx::query_as(
         "SELECT id, simplyprint_file_id, file_name, quantity FROM assembly_parts WHERE mapping_id = $1 ORDER BY position",
     )
     .bind(mapping_id)
     .fetch_all(&state.pool)
     .await?;
-    let jobs = job_specs(&parts, line.quantity);
+    let jobs = job_specs(&parts, quantity);
     if jobs.is_empty() || jobs.len() > MAX_JOBS_PER_LINE {
         let reason = format!(
             "mapping {sku} needs {} print jobs for this line; 1..={MAX_JOBS_PER_LINE} are possible",
             jobs.len()
         );
-        return refused(state, tenant_id, order_id, line.id, reason).await;
+        return refused(state, tenant_id, order_id, line_id, reason).await;
     }
     let request = CreatePrintJobs {
         tenant_id,
         order_id,
-        line_item_id: line.id,
+        line_item_id: line_id,
         jobs,
     };
     match state
@@ -128,13 +282,13 @@ async fn plan_line(
         Ok(list) => {
             let mut tx = state.pool.begin().await?;
             for job in &list.jobs {
-                upsert_mirror(&mut tx, job.id, order_id, line.id, job.status).await?;
+                upsert_mirror(&mut tx, job.id, order_id, line_id, job.status).await?;
             }
             sqlx::query(
                 "UPDATE line_items SET status = $2, mapping_id = $3, jobs_expected = $4, updated_at = now() \
-                 WHERE id = $1 AND status = 'PENDING'",
+                 WHERE id = $1 AND status IN ('PENDING', 'AWAITING_GENERATION')",
             )
-            .bind(line.id)
+            .bind(line_id)
             .bind(LineItemStatus::JobsCreated.as_str())
             .bind(mapping_id)
             .bind(list.jobs.len() as i32)
@@ -148,13 +302,105 @@ async fn plan_line(
                 state,
                 tenant_id,
                 order_id,
-                line.id,
+                line_id,
                 format!("print-service refused the jobs: {problem}"),
             )
             .await
         }
         Err(e) => Err(HandlerError::retry(e)),
     }
+}
+
+/// `gridflock.mapping-ready`: the waiting line item's mapping exists.
+pub async fn on_mapping_ready(state: AppState, e: Envelope) -> Result<(), HandlerError> {
+    const HANDLER: &str = "gridflock-mapping-ready";
+    let p: MappingReady = e.payload().map_err(HandlerError::reject)?;
+    let line: Option<(String, i32)> = sqlx::query_as(
+        "SELECT l.status, l.quantity FROM line_items l JOIN orders o ON o.id = l.order_id \
+         WHERE l.id = $1 AND l.order_id = $2 AND o.tenant_id = $3",
+    )
+    .bind(p.line_item_id)
+    .bind(p.order_id)
+    .bind(e.tenant_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some((status, quantity)) = line else {
+        return Err(HandlerError::reject(format!(
+            "line item {} of order {} is unknown",
+            p.line_item_id, p.order_id
+        )));
+    };
+    if status == LineItemStatus::AwaitingGeneration.as_str() {
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM product_mappings WHERE id = $1 AND tenant_id = $2 AND sku = $3)",
+        )
+        .bind(p.mapping_id)
+        .bind(e.tenant_id)
+        .bind(&p.sku)
+        .fetch_one(&state.pool)
+        .await?;
+        if !exists {
+            return Err(HandlerError::reject(format!(
+                "mapping {} for {} does not exist",
+                p.mapping_id, p.sku
+            )));
+        }
+        create_jobs(
+            &state,
+            e.tenant_id,
+            p.order_id,
+            p.line_item_id,
+            quantity,
+            p.mapping_id,
+            &p.sku,
+        )
+        .await?;
+    }
+    let mut tx = state.pool.begin().await?;
+    first_delivery(&mut tx, HANDLER, e.event_id).await?;
+    recompute(&mut tx, e.tenant_id, p.order_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `gridflock.pipeline-failed`: the line item cannot be generated.
+pub async fn on_pipeline_failed(state: AppState, e: Envelope) -> Result<(), HandlerError> {
+    let p: PipelineFailed = e.payload().map_err(HandlerError::reject)?;
+    let mut tx = state.pool.begin().await?;
+    if !first_delivery(&mut tx, "gridflock-pipeline-failed", e.event_id).await? {
+        return Ok(());
+    }
+    let changed = sqlx::query(
+        "UPDATE line_items SET status = $3, error = $4, failed_step = $5, updated_at = now() \
+         WHERE id = $1 AND order_id = $2 AND status = 'AWAITING_GENERATION'",
+    )
+    .bind(p.line_item_id)
+    .bind(p.order_id)
+    .bind(LineItemStatus::GenerationFailed.as_str())
+    .bind(&p.error_message)
+    .bind(&p.step)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        notifications::record(
+            &mut tx,
+            Notice {
+                tenant_id: e.tenant_id,
+                kind: Kind::GenerationFailed,
+                message: format!(
+                    "GridFlock {} failed at step {}: {}",
+                    p.sku, p.step, p.error_message
+                ),
+                order_id: Some(p.order_id),
+                line_item_id: Some(p.line_item_id),
+                default_url: state.config.notification_webhook_url.as_deref(),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One job per copy: every part, `part.quantity × line quantity` times.

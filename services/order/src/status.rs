@@ -87,6 +87,12 @@ pub enum LineItemStatus {
     JobsCreated,
     /// Print-service refused the jobs (bad mapping data); operator notified.
     JobsFailed,
+    /// A GRID-CUSTOM item whose properties are missing or out of range.
+    InvalidConfiguration,
+    /// Waiting for gridflock-service to produce its mapping.
+    AwaitingGeneration,
+    /// The GridFlock pipeline failed; operator notified.
+    GenerationFailed,
     /// Every print job completed.
     Printed,
     /// The order was cancelled.
@@ -101,6 +107,9 @@ impl LineItemStatus {
             Self::Unmapped => "UNMAPPED",
             Self::JobsCreated => "JOBS_CREATED",
             Self::JobsFailed => "JOBS_FAILED",
+            Self::InvalidConfiguration => "INVALID_CONFIGURATION",
+            Self::AwaitingGeneration => "AWAITING_GENERATION",
+            Self::GenerationFailed => "GENERATION_FAILED",
             Self::Printed => "PRINTED",
             Self::Cancelled => "CANCELLED",
         }

@@ -83,6 +83,7 @@ impl Flow {
         let mut order_vars = base_vars(&db.url, &prefix, "order-test");
         order_vars.set("SHOPIFY_WEBHOOK_SECRET", support::SECRET);
         order_vars.set("PRINT_SERVICE_URL", &print_url);
+        order_vars.set("GRIDFLOCK_SERVICE_URL", "http://127.0.0.1:9");
         order_vars.set("RECONCILE_INTERVAL_SECONDS", "0");
         let order = start_order(&order_vars).await;
         let http = service_common::client::http_client(Duration::from_secs(10));

@@ -5,6 +5,7 @@
 pub mod mappings;
 pub mod notifications;
 pub mod orders;
+pub mod settings;
 pub mod tenants;
 
 use axum::extract::FromRequestParts;

@@ -29,6 +29,7 @@ pub struct Harness {
 
 pub struct Options {
     pub print_url: String,
+    pub gridflock_url: String,
     pub admin_template: Option<String>,
     pub notification_url: Option<String>,
     pub access_token: Option<String>,
@@ -39,6 +40,7 @@ impl Default for Options {
         Self {
             // Nothing listens there: orchestration calls fail and are retried.
             print_url: "http://127.0.0.1:9".to_owned(),
+            gridflock_url: "http://127.0.0.1:9".to_owned(),
             admin_template: None,
             notification_url: None,
             access_token: None,
@@ -53,6 +55,7 @@ impl Harness {
         let mut vars = base_vars(&db.url, &prefix, "order-test");
         vars.set("SHOPIFY_WEBHOOK_SECRET", SECRET);
         vars.set("PRINT_SERVICE_URL", &options.print_url);
+        vars.set("GRIDFLOCK_SERVICE_URL", &options.gridflock_url);
         vars.set("RECONCILE_INTERVAL_SECONDS", "0");
         if let Some(t) = &options.admin_template {
             vars.set("SHOPIFY_ADMIN_URL_TEMPLATE", t);
