@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod flow;
+
 use serde_json::{Value, json};
 use service_common::testing::{
     RunningService, TEST_INTERNAL_KEY, TestDatabase, base_vars, redis, spawn, stream_prefix,
