@@ -95,7 +95,10 @@ impl Config {
         Ok(Self {
             port: vars.port("PORT", DEFAULT_PORT)?,
             internal_api_key: vars.secret("INTERNAL_API_KEY", 16)?,
-            prusa_bin: vars.raw("SLICER_PRUSA_BIN").unwrap_or("prusa-slicer").into(),
+            prusa_bin: vars
+                .raw("SLICER_PRUSA_BIN")
+                .unwrap_or("prusa-slicer")
+                .into(),
             bambu_bin: vars.raw("SLICER_BAMBU_BIN").map(PathBuf::from),
             bambu_kind,
             timeout: vars.seconds("SLICER_TIMEOUT_SECONDS", 300, 1..=3600)?,

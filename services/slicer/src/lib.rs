@@ -67,8 +67,12 @@ impl AppState {
     pub async fn start(config: Config) -> Self {
         let prusa_status = adapters::detect_version(&config.prusa_bin, prusa::PRODUCT).await;
         match &prusa_status {
-            Ok(v) => tracing::info!(binary = %config.prusa_bin.display(), version = %v, "PrusaSlicer found"),
-            Err(e) => tracing::error!(error = %e, "PrusaSlicer is not usable; slices will fail until it is installed"),
+            Ok(v) => {
+                tracing::info!(binary = %config.prusa_bin.display(), version = %v, "PrusaSlicer found")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "PrusaSlicer is not usable; slices will fail until it is installed")
+            }
         }
         let prusa = Installed {
             adapter: Arc::new(PrusaSlicer::new(

@@ -41,8 +41,8 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The profile name callers use (the gridflock-core printer id).
-    pub fn name(&self) -> &'static str {
+    /// The profile name callers use: the gridflock-core printer id.
+    pub fn id(&self) -> &'static str {
         self.printer.id
     }
 
@@ -102,7 +102,7 @@ pub fn all() -> Vec<Profile> {
 
 /// The profile called `name`, if any (exact match).
 pub fn find(name: &str) -> Option<Profile> {
-    all().into_iter().find(|p| p.name() == name)
+    all().into_iter().find(|p| p.id() == name)
 }
 
 /// All profile names, comma-separated, for error messages.
@@ -214,6 +214,14 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Whether the sparse infill is solid. Grid infill, the default for
+    /// baseplates, cannot be printed solid; slicers refuse it at 100 %.
+    pub fn solid_infill(&self) -> bool {
+        self.infill_percent >= 100
+    }
+}
+
 /// Rounds to 1 µm so that flags and config lines read `0.28`, not `0.28000000000000003`.
 pub fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
@@ -233,7 +241,10 @@ pub struct RawOverrides {
 }
 
 /// Applies `raw` to `defaults`, naming every out-of-range field.
-pub fn apply_overrides(defaults: Settings, raw: &RawOverrides) -> Result<Settings, Vec<FieldError>> {
+pub fn apply_overrides(
+    defaults: Settings,
+    raw: &RawOverrides,
+) -> Result<Settings, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut settings = defaults;
     let (nozzle_min, nozzle_max) = NOZZLE_RANGE_MM;
@@ -359,7 +370,11 @@ mod tests {
         assert!(apply_overrides(d, &raw("0.32", "", "", "")).is_ok());
         let errors = apply_overrides(d, &raw("0.33", "", "", "")).expect_err("too thick");
         assert_eq!(errors[0].field, "layerHeightMm");
-        assert!(errors[0].message.contains("0.05..=0.32"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("0.05..=0.32"),
+            "{}",
+            errors[0].message
+        );
         // A 0.2 mm nozzle lowers the default 0.2 mm layer to 0.16 mm.
         let s = apply_overrides(d, &raw("", "", "0.2", "")).expect("valid");
         assert_eq!(s.layer_height_mm, 0.16);
@@ -373,7 +388,12 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["nozzleDiameterMm", "layerHeightMm", "infillPercent", "filament"]
+            [
+                "nozzleDiameterMm",
+                "layerHeightMm",
+                "infillPercent",
+                "filament"
+            ]
         );
         assert!(errors[3].message.contains("PLA, PETG, ABS, ASA, TPU, PA"));
         assert!(errors[0].message.contains("0.2..=1"));

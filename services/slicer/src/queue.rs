@@ -122,7 +122,10 @@ mod tests {
         while q.status().waiting == 0 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        assert_eq!(q.acquire().await.expect_err("full"), QueueFull { waiting: 1 });
+        assert_eq!(
+            q.acquire().await.expect_err("full"),
+            QueueFull { waiting: 1 }
+        );
         assert_eq!(q.status().running, 1);
         drop(first);
         waiter.await.expect("task").expect("got the slot");

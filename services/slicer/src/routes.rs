@@ -4,8 +4,8 @@ use crate::AppState;
 use crate::adapters::{Gcode, SliceError, SliceJob, Slicer};
 use crate::profiles::{self, Profile, ProfileView, RawOverrides, Settings};
 use crate::stl_check::{ModelInfo, check_model};
-use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -39,14 +39,14 @@ pub async fn profiles(State(state): State<AppState>) -> Json<Vec<ProfileView>> {
         .into_iter()
         .map(|p| {
             let (slicer, _) = state.slicer_for(&p);
-            let slicer_note = (p.family == profiles::Family::Bambu && state.bambu.is_none())
-                .then(|| {
+            let slicer_note =
+                (p.family == profiles::Family::Bambu && state.bambu.is_none()).then(|| {
                     "sliced by PrusaSlicer: no BambuStudio/OrcaSlicer is configured \
                      (SLICER_BAMBU_BIN); the gcode is plain gcode, not a .gcode.3mf"
                         .to_owned()
                 });
             ProfileView {
-                name: p.name(),
+                name: p.id(),
                 printer_name: p.printer.name,
                 slicer: slicer.label(),
                 slicer_note,
@@ -123,7 +123,16 @@ async fn slice_inner(
     let task_slicer = slicer.clone();
     let started = Instant::now();
     let task = tokio::spawn(async move {
-        let result = run_slice(&*task_slicer, &work_dir, stl, profile, settings, timeout, &cancel).await;
+        let result = run_slice(
+            &*task_slicer,
+            &work_dir,
+            stl,
+            profile,
+            settings,
+            timeout,
+            &cancel,
+        )
+        .await;
         drop(slot);
         result
     });
@@ -134,14 +143,16 @@ async fn slice_inner(
     match result {
         Ok(gcode) => {
             tracing::info!(
-                profile = profile.name(),
+                profile = profile.id(),
                 triangles = model.triangles,
                 slice_ms = elapsed.as_millis() as u64,
                 queue_ms = queue_wait.as_millis() as u64,
                 gcode_bytes = gcode.bytes.len(),
                 "sliced"
             );
-            Ok(gcode_response(gcode, &*slicer, &profile, elapsed, queue_wait))
+            Ok(gcode_response(
+                gcode, &*slicer, &profile, elapsed, queue_wait,
+            ))
         }
         Err(e) => Err(slice_problem(e, &*slicer)),
     }
@@ -246,15 +257,18 @@ async fn validate(form: SliceForm) -> Result<(Profile, Settings, ModelInfo, Byte
             if found.is_none() {
                 errors.push(FieldError::new(
                     fields::PROFILE,
-                    format!("is {name:?}, not a known profile; one of {}", profiles::names()),
+                    format!(
+                        "is {name:?}, not a known profile; one of {}",
+                        profiles::names()
+                    ),
                 ));
             }
             found
         }
     };
-    let settings = profile.map(|p| p.defaults()).map(|defaults| {
-        profiles::apply_overrides(defaults, &form.overrides)
-    });
+    let settings = profile
+        .map(|p| p.defaults())
+        .map(|defaults| profiles::apply_overrides(defaults, &form.overrides));
     let settings = match settings {
         Some(Ok(s)) => Some(s),
         Some(Err(mut e)) => {
@@ -285,9 +299,10 @@ async fn validate(form: SliceForm) -> Result<(Profile, Settings, ModelInfo, Byte
         Some(stl) => {
             let for_check = stl.clone();
             // Parsing and proving a large mesh closed is CPU work.
-            let info = tokio::task::spawn_blocking(move || check_model(&for_check, profile.as_ref()))
-                .await
-                .map_err(|e| Problem::internal(format!("model check stopped: {e}")))?;
+            let info =
+                tokio::task::spawn_blocking(move || check_model(&for_check, profile.as_ref()))
+                    .await
+                    .map_err(|e| Problem::internal(format!("model check stopped: {e}")))?;
             match info {
                 Ok(info) => Some((info, stl)),
                 Err(e) => {
@@ -336,13 +351,16 @@ fn slice_problem(e: SliceError, slicer: &dyn Slicer) -> Problem {
         }
         SliceError::Timeout(limit) => {
             tracing::warn!(limit_s = limit.as_secs(), "slice timed out; slicer killed");
-            Problem::new(StatusCode::GATEWAY_TIMEOUT, "slice-timeout", "Slice timed out").detail(
-                format!(
-                    "{} did not finish within {} s (SLICER_TIMEOUT_SECONDS) and was stopped",
-                    slicer.name(),
-                    limit.as_secs()
-                ),
+            Problem::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "slice-timeout",
+                "Slice timed out",
             )
+            .detail(format!(
+                "{} did not finish within {} s (SLICER_TIMEOUT_SECONDS) and was stopped",
+                slicer.name(),
+                limit.as_secs()
+            ))
         }
         SliceError::Spawn { .. } => {
             tracing::error!(error = %e, "slicer cannot be started");
@@ -376,10 +394,13 @@ fn gcode_response(
         (header::CONTENT_TYPE, "text/x-gcode".to_owned()),
         (
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}.gcode\"", profile.name()),
+            format!("attachment; filename=\"{}.gcode\"", profile.id()),
         ),
         (HeaderName::from_static("x-slicer"), slicer.label()),
-        (HeaderName::from_static("x-slice-profile"), profile.name().to_owned()),
+        (
+            HeaderName::from_static("x-slice-profile"),
+            profile.id().to_owned(),
+        ),
         (
             HeaderName::from_static("x-slice-duration-ms"),
             elapsed.as_millis().to_string(),
@@ -396,7 +417,10 @@ fn gcode_response(
         ));
     }
     if let Some(g) = gcode.filament_grams {
-        headers.push((HeaderName::from_static("x-filament-grams"), format!("{g:.2}")));
+        headers.push((
+            HeaderName::from_static("x-filament-grams"),
+            format!("{g:.2}"),
+        ));
     }
     let mut response = (StatusCode::OK, gcode.bytes).into_response();
     for (name, value) in headers {

@@ -26,9 +26,12 @@ pub struct ModelInfo {
 pub fn check_model(bytes: &[u8], profile: Option<&Profile>) -> Result<ModelInfo, FieldError> {
     let invalid = |message: String| FieldError::new("file", message);
     if bytes.is_empty() {
-        return Err(invalid("is empty; send a binary or ASCII STL file".to_owned()));
+        return Err(invalid(
+            "is empty; send a binary or ASCII STL file".to_owned(),
+        ));
     }
-    let triangles = stl_read::parse(bytes).map_err(|e| invalid(format!("is not an STL file: {e}")))?;
+    let triangles =
+        stl_read::parse(bytes).map_err(|e| invalid(format!("is not an STL file: {e}")))?;
     if triangles.is_empty() {
         return Err(invalid("is an STL file without any triangle".to_owned()));
     }
@@ -69,7 +72,7 @@ fn check_fits(info: &ModelInfo, profile: &Profile) -> Result<(), FieldError> {
             format!(
                 "the model is {x:.1} × {y:.1} × {z:.1} mm (x × y × z) and does not fit \
                  profile {} ({}): its bed is {bx} × {by} mm with a build height of {bz} mm",
-                profile.name(),
+                profile.id(),
                 profile.printer.name
             ),
         ));
@@ -142,7 +145,11 @@ mod tests {
         let mini = find("prusa-mini").expect("profile");
         let err = check_model(box_ascii(300.0, 300.0, 5.0, false).as_bytes(), Some(&mini))
             .expect_err("too big");
-        assert!(err.message.contains("300.0 × 300.0 × 5.0 mm"), "{}", err.message);
+        assert!(
+            err.message.contains("300.0 × 300.0 × 5.0 mm"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains("180 × 180 mm"), "{}", err.message);
         let tall = check_model(box_ascii(10.0, 10.0, 181.0, false).as_bytes(), Some(&mini));
         assert!(tall.is_err());
@@ -150,10 +157,19 @@ mod tests {
 
     #[test]
     fn garbage_and_empty_are_refused() {
-        assert!(check_model(b"", None).expect_err("empty").message.contains("empty"));
+        assert!(
+            check_model(b"", None)
+                .expect_err("empty")
+                .message
+                .contains("empty")
+        );
         let err = check_model(b"hello, this is not a mesh", None).expect_err("garbage");
         assert!(err.message.contains("not an STL"), "{}", err.message);
         let err = check_model(b"solid x\nendsolid x\n", None).expect_err("no triangles");
-        assert!(err.message.contains("without any triangle"), "{}", err.message);
+        assert!(
+            err.message.contains("without any triangle"),
+            "{}",
+            err.message
+        );
     }
 }

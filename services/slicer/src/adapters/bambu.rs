@@ -96,7 +96,7 @@ fn a(v: impl ToString) -> Value {
 
 /// The printer model names BambuStudio's own profiles use.
 fn printer_model(profile: &Profile) -> &'static str {
-    match profile.name() {
+    match profile.id() {
         "bambu-a1" => "Bambu Lab A1",
         "bambu-a1-mini" => "Bambu Lab A1 mini",
         "bambu-h2d" => "Bambu Lab H2D",
@@ -109,7 +109,7 @@ fn printer_model(profile: &Profile) -> &'static str {
 /// Complete machine, process and filament settings for `profile` with `settings`.
 pub fn settings_files(profile: &Profile, settings: &Settings) -> SettingsFiles {
     let (w, d) = (profile.bed_width_mm(), profile.bed_depth_mm());
-    let name = format!("GridFlock {}", profile.name());
+    let name = format!("GridFlock {}", profile.id());
     let nozzle = round3(settings.nozzle_diameter_mm);
     let f = settings.filament;
     let machine = json!({
@@ -142,7 +142,7 @@ pub fn settings_files(profile: &Profile, settings: &Settings) -> SettingsFiles {
         "layer_height": s(round3(settings.layer_height_mm)),
         "initial_layer_print_height": s(settings.first_layer_height_mm()),
         "sparse_infill_density": format!("{}%", settings.infill_percent),
-        "sparse_infill_pattern": "grid",
+        "sparse_infill_pattern": if settings.solid_infill() { "zig-zag" } else { "grid" },
         "wall_loops": "2",
         "top_shell_layers": "4",
         "bottom_shell_layers": "3",
@@ -184,9 +184,9 @@ pub fn settings_files(profile: &Profile, settings: &Settings) -> SettingsFiles {
 pub fn extract_gcode(archive: &[u8]) -> Result<Vec<u8>, SliceError> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive))
         .map_err(|e| SliceError::Failed(format!("the .gcode.3mf is not a zip archive: {e}")))?;
-    let mut entry = zip.by_name(PLATE_GCODE).map_err(|e| {
-        SliceError::Failed(format!("the .gcode.3mf has no {PLATE_GCODE}: {e}"))
-    })?;
+    let mut entry = zip
+        .by_name(PLATE_GCODE)
+        .map_err(|e| SliceError::Failed(format!("the .gcode.3mf has no {PLATE_GCODE}: {e}")))?;
     let mut gcode = Vec::new();
     entry
         .read_to_end(&mut gcode)
@@ -243,20 +243,25 @@ impl Slicer for BambuSlicer {
                 };
                 let lower = reason.to_ascii_lowercase();
                 return Err(
-                    if INPUT_PROBLEMS.iter().any(|p| lower.contains(&p.to_ascii_lowercase())) {
+                    if INPUT_PROBLEMS
+                        .iter()
+                        .any(|p| lower.contains(&p.to_ascii_lowercase()))
+                    {
                         SliceError::Rejected { reason }
                     } else {
-                        SliceError::Failed(format!("exit {}: {reason}", outcome.status))
+                        SliceError::Failed(format!("{}: {reason}", outcome.status))
                     },
                 );
             }
-            let archive = tokio::fs::read(job.dir.join(OUTPUT_3MF)).await.map_err(|e| {
-                SliceError::Failed(format!(
-                    "{} exited 0 but wrote no {OUTPUT_3MF} ({e}): {}",
-                    self.name(),
-                    outcome.output_tail
-                ))
-            })?;
+            let archive = tokio::fs::read(job.dir.join(OUTPUT_3MF))
+                .await
+                .map_err(|e| {
+                    SliceError::Failed(format!(
+                        "{} exited 0 but wrote no {OUTPUT_3MF} ({e}): {}",
+                        self.name(),
+                        outcome.output_tail
+                    ))
+                })?;
             let gcode = tokio::task::spawn_blocking(move || extract_gcode(&archive))
                 .await
                 .map_err(|e| SliceError::Failed(format!("gcode extraction stopped: {e}")))??;
@@ -275,7 +280,10 @@ mod tests {
     #[test]
     fn command_line_follows_the_cli() {
         let args = BambuSlicer::arguments(Path::new("/w"), Path::new("/w/model.stl"));
-        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(
             args,
             [

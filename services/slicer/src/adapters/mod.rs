@@ -132,7 +132,11 @@ pub async fn run_with_deadline(
         .stdout(std::fs::File::create(&stdout_path)?)
         .stderr(std::fs::File::create(&stderr_path)?)
         .kill_on_drop(true);
-    let program = command.as_std().get_program().to_string_lossy().into_owned();
+    let program = command
+        .as_std()
+        .get_program()
+        .to_string_lossy()
+        .into_owned();
     let mut child = command
         .spawn()
         .map_err(|source| SliceError::Spawn { program, source })?;
@@ -176,7 +180,9 @@ fn tail(bytes: &[u8]) -> String {
     let mut out = lines[start..].join("\n");
     if out.len() > 1500 {
         let cut = out.len() - 1500;
-        let cut = (cut..out.len()).find(|&i| out.is_char_boundary(i)).unwrap_or(0);
+        let cut = (cut..out.len())
+            .find(|&i| out.is_char_boundary(i))
+            .unwrap_or(0);
         out = out[cut..].to_owned();
     }
     out
@@ -254,10 +260,7 @@ pub fn read_estimates(gcode: &[u8]) -> (Option<u64>, Option<f64>) {
                 .or_else(|| line.strip_prefix("filament used [g] ="))
         {
             // Several extruders are listed comma-separated; add them up.
-            let sum: Option<f64> = v
-                .split(',')
-                .map(|p| p.trim().parse::<f64>().ok())
-                .sum();
+            let sum: Option<f64> = v.split(',').map(|p| p.trim().parse::<f64>().ok()).sum();
             grams = sum.filter(|g| g.is_finite());
         }
     }

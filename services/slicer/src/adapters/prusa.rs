@@ -59,10 +59,16 @@ impl PrusaSlicer {
         let flags: [(&str, String); 11] = [
             ("--nozzle-diameter", fmt_mm(settings.nozzle_diameter_mm)),
             ("--layer-height", fmt_mm(settings.layer_height_mm)),
-            ("--first-layer-height", fmt_mm(settings.first_layer_height_mm())),
+            (
+                "--first-layer-height",
+                fmt_mm(settings.first_layer_height_mm()),
+            ),
             ("--fill-density", format!("{}%", settings.infill_percent)),
             ("--filament-type", settings.filament.name().to_owned()),
-            ("--filament-density", settings.filament.density().to_string()),
+            (
+                "--filament-density",
+                settings.filament.density().to_string(),
+            ),
             ("--temperature", temp.clone()),
             ("--first-layer-temperature", temp),
             ("--bed-temperature", bed.clone()),
@@ -82,6 +88,10 @@ impl PrusaSlicer {
         for (flag, value) in flags {
             args.push(flag.into());
             args.push(value.into());
+        }
+        if settings.solid_infill() {
+            args.push("--fill-pattern".into());
+            args.push("rectilinear".into());
         }
         args.push("--output".into());
         args.push(output.into());
@@ -110,6 +120,7 @@ pub fn render_ini(profile: &Profile, settings: &Settings) -> String {
          filament_diameter = 1.75\n\
          gcode_flavor = marlin2\n\
          use_relative_e_distances = 1\n\
+         before_layer_gcode = ;BEFORE_LAYER_CHANGE\\nG92 E0\n\
          retract_length = 0.8\n\
          retract_speed = 35\n\
          retract_lift = 0.2\n\
@@ -149,7 +160,7 @@ pub fn render_ini(profile: &Profile, settings: &Settings) -> String {
          max_fan_speed = 100\n\
          start_gcode = G90\\nM83\\nG28 ; home all axes\\nG1 Z5 F3000 ; lift nozzle\n\
          end_gcode = M104 S0 ; nozzle off\\nM140 S0 ; bed off\\nG91\\nG1 Z10 F600\\nG90\\nM107\\nM84\n",
-        name = profile.name(),
+        name = profile.id(),
         printer = profile.printer.name,
         h = profile.max_height_mm,
         nozzle = fmt_mm(settings.nozzle_diameter_mm),
@@ -219,7 +230,7 @@ impl Slicer for PrusaSlicer {
                 return Err(if INPUT_PROBLEMS.iter().any(|p| reason.contains(p)) {
                     SliceError::Rejected { reason }
                 } else {
-                    SliceError::Failed(format!("exit {}: {reason}", outcome.status))
+                    SliceError::Failed(format!("{}: {reason}", outcome.status))
                 });
             }
             let bytes = tokio::fs::read(&output).await.map_err(|e| {
@@ -253,22 +264,52 @@ mod tests {
             Path::new("/w/model.stl"),
             Path::new("/w/out.gcode"),
         );
-        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         let joined = args.join(" ");
-        assert!(joined.starts_with("--export-gcode --loglevel=1 --datadir /w/datadir --load /w/profile.ini"));
+        assert!(
+            joined.starts_with(
+                "--export-gcode --loglevel=1 --datadir /w/datadir --load /w/profile.ini"
+            )
+        );
         assert!(joined.contains("--layer-height 0.28"), "{joined}");
         assert!(joined.contains("--fill-density 25%"), "{joined}");
         assert!(joined.contains("--filament-type PETG"), "{joined}");
         assert!(joined.contains("--temperature 240"), "{joined}");
         assert!(joined.contains("--center 125,105"), "{joined}");
-        assert!(joined.ends_with("--output /w/out.gcode /w/model.stl"), "{joined}");
+        assert!(
+            joined.ends_with("--output /w/out.gcode /w/model.stl"),
+            "{joined}"
+        );
+        assert!(!joined.contains("--fill-pattern"), "{joined}");
+        settings.infill_percent = 100;
+        let args = PrusaSlicer::arguments(
+            &profile,
+            &settings,
+            Path::new("/w/profile.ini"),
+            Path::new("/w/datadir"),
+            Path::new("/w/model.stl"),
+            Path::new("/w/out.gcode"),
+        );
+        let joined = args
+            .iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(joined.contains("--fill-density 100% "), "{joined}");
+        assert!(joined.contains("--fill-pattern rectilinear"), "{joined}");
     }
 
     #[test]
     fn ini_describes_the_bed() {
         let profile = find("prusa-mini").expect("mini");
         let ini = render_ini(&profile, &profile.defaults());
-        assert!(ini.contains("bed_shape = 0x0,180x0,180x180,0x180\n"), "{ini}");
+        assert!(
+            ini.contains("bed_shape = 0x0,180x0,180x180,0x180\n"),
+            "{ini}"
+        );
         assert!(ini.contains("max_print_height = 180\n"));
         assert!(ini.contains("fill_density = 15%\n"));
         assert!(ini.contains("filament_type = PLA\n"));
