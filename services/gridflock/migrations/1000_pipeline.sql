@@ -48,6 +48,10 @@ CREATE TABLE pipeline_plates (
     gcode_hash          TEXT,
     simplyprint_file_id TEXT,
     file_name           TEXT,
+    -- How long each step took (the last time it ran), for operators.
+    generate_ms         INTEGER,
+    slice_ms            INTEGER,
+    upload_ms           INTEGER,
     updated_at          TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (job_id, plate_index)
 );

@@ -120,6 +120,12 @@ pub struct Plate {
     pub simplyprint_file_id: Option<String>,
     /// The uploaded file's name.
     pub file_name: Option<String>,
+    /// Duration of the STL build, ms.
+    pub generate_ms: Option<i32>,
+    /// Duration of the slice, ms.
+    pub slice_ms: Option<i32>,
+    /// Duration of the upload, ms.
+    pub upload_ms: Option<i32>,
 }
 
 /// A new job as a request describes it.
@@ -326,8 +332,8 @@ pub async fn planned(pool: &PgPool, id: Uuid, plate_count: usize) -> Result<(), 
 /// The job's plates in order.
 pub async fn plates(pool: &PgPool, id: Uuid) -> Result<Vec<Plate>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT plate_index, status, stl_hash, gcode_hash, simplyprint_file_id, file_name \
-         FROM pipeline_plates WHERE job_id = $1 ORDER BY plate_index",
+        "SELECT plate_index, status, stl_hash, gcode_hash, simplyprint_file_id, file_name, \
+         generate_ms, slice_ms, upload_ms FROM pipeline_plates WHERE job_id = $1 ORDER BY plate_index",
     )
     .bind(id)
     .fetch_all(pool)
@@ -350,33 +356,47 @@ pub enum PlateProgress {
     },
 }
 
-/// Records a plate step; progress also resets the job's failure count.
+/// Records a plate step that took `elapsed`; progress also resets the
+/// job's failure count.
 pub async fn plate_progress(
     pool: &PgPool,
     id: Uuid,
     index: usize,
     progress: &PlateProgress,
+    elapsed: Duration,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let query = match progress {
-        PlateProgress::Generated(hash) => sqlx::query(
+    let ms = i32::try_from(elapsed.as_millis()).unwrap_or(i32::MAX);
+    let (sql, first, second) = match progress {
+        PlateProgress::Generated(hash) => (
             "UPDATE pipeline_plates SET status = 'GENERATED', stl_hash = $3, gcode_hash = NULL, \
+             generate_ms = $4, updated_at = now() WHERE job_id = $1 AND plate_index = $2",
+            hash,
+            None,
+        ),
+        PlateProgress::Sliced(hash) => (
+            "UPDATE pipeline_plates SET status = 'SLICED', gcode_hash = $3, slice_ms = $4, \
              updated_at = now() WHERE job_id = $1 AND plate_index = $2",
-        )
-        .bind(hash),
-        PlateProgress::Sliced(hash) => sqlx::query(
-            "UPDATE pipeline_plates SET status = 'SLICED', gcode_hash = $3, updated_at = now() \
-             WHERE job_id = $1 AND plate_index = $2",
-        )
-        .bind(hash),
-        PlateProgress::Uploaded { file_id, file_name } => sqlx::query(
+            hash,
+            None,
+        ),
+        PlateProgress::Uploaded { file_id, file_name } => (
             "UPDATE pipeline_plates SET status = 'UPLOADED', simplyprint_file_id = $3, \
-             file_name = $4, updated_at = now() WHERE job_id = $1 AND plate_index = $2",
-        )
-        .bind(file_id)
-        .bind(file_name),
+             upload_ms = $4, file_name = $5, updated_at = now() \
+             WHERE job_id = $1 AND plate_index = $2",
+            file_id,
+            Some(file_name),
+        ),
     };
-    query.bind(id).bind(index as i32).execute(&mut *tx).await?;
+    let mut tx = pool.begin().await?;
+    let mut query = sqlx::query(sql)
+        .bind(id)
+        .bind(index as i32)
+        .bind(first)
+        .bind(ms);
+    if let Some(name) = second {
+        query = query.bind(name);
+    }
+    query.execute(&mut *tx).await?;
     sqlx::query(
         "UPDATE pipeline_jobs SET attempts = 0, error = NULL, updated_at = now() WHERE id = $1",
     )

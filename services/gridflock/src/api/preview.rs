@@ -206,6 +206,10 @@ impl PlanQuery {
 #[serde(rename_all = "camelCase")]
 pub struct PlateSummary {
     number: u32,
+    /// Column of plates, from 0 at the west.
+    column: u32,
+    /// Row within the column, from 0 at the south.
+    row: u32,
     width_mm: f64,
     depth_mm: f64,
     cells: Cells,
@@ -260,6 +264,8 @@ fn summary(planned: &Planned, printer_profile: &str) -> PlanSummary {
             .iter()
             .map(|p| PlateSummary {
                 number: p.number,
+                column: p.column,
+                row: p.row,
                 width_mm: mm(p.size_um[0]),
                 depth_mm: mm(p.size_um[1]),
                 cells: Cells {

@@ -136,6 +136,7 @@ impl Worker {
                     job.id,
                     index,
                     &PlateProgress::Generated(hash.clone()),
+                    started.elapsed(),
                 )
                 .await
                 .map_err(record(step::GENERATE))?;
@@ -180,6 +181,7 @@ impl Worker {
                     job.id,
                     index,
                     &PlateProgress::Sliced(hash.clone()),
+                    started.elapsed(),
                 )
                 .await
                 .map_err(record(step::SLICE))?;
@@ -192,6 +194,7 @@ impl Worker {
             return Ok(());
         }
 
+        let started = std::time::Instant::now();
         let gcode = self
             .store
             .read(Kind::Gcode, &gcode_hash)
@@ -210,7 +213,7 @@ impl Worker {
             file_id: uploaded.file_id,
             file_name,
         };
-        jobs::plate_progress(&self.pool, job.id, index, &progress)
+        jobs::plate_progress(&self.pool, job.id, index, &progress, started.elapsed())
             .await
             .map_err(record(step::UPLOAD))?;
         *progressed = true;
