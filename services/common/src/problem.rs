@@ -229,7 +229,12 @@ fn json_rejection(rejection: JsonRejection) -> Problem {
                 Some((path, reason)) if !path.contains(' ') => {
                     Problem::invalid_field(path, reason.to_owned())
                 }
-                _ => Problem::invalid_field("body", tail.to_owned()),
+                // A missing field at the top level comes without a path:
+                // "missing field `lineItemId` at line 1 column 20".
+                _ => match missing_field(tail) {
+                    Some(field) => Problem::invalid_field(field, "is required"),
+                    None => Problem::invalid_field("body", tail.to_owned()),
+                },
             }
         }
         JsonRejection::JsonSyntaxError(e) => {
@@ -243,6 +248,11 @@ fn json_rejection(rejection: JsonRejection) -> Problem {
         .detail("send the body as application/json"),
         other => Problem::bad_request(other.body_text()),
     }
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.split_once("missing field `")?.1;
+    rest.split_once('`').map(|(field, _)| field)
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -269,6 +279,15 @@ mod tests {
         let json = serde_json::to_value(&p).expect("serialises");
         assert_eq!(json["type"], "/problems/invalid-input");
         assert_eq!(json["errors"][0]["field"], "widthMm");
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        assert_eq!(
+            missing_field("missing field `lineItemId` at line 1 column 20"),
+            Some("lineItemId")
+        );
+        assert_eq!(missing_field("invalid type: string"), None);
     }
 
     #[test]

@@ -66,19 +66,11 @@ pub async fn run(
     let simplyprint = simplyprint::SimplyPrint::new(&config.simplyprint);
     let inbox_wake = Arc::new(tokio::sync::Notify::new());
 
-    // Dropping this future (a crash, an aborted task) drops the background
-    // work with it instead of leaving it running detached.
-    let crashed = CancellationToken::new();
-    let _crash_guard = crashed.clone().drop_guard();
+    // Dropping this future (a crash, an aborted task) drops `background`,
+    // which aborts the work it spawned.
     let background = Background::new();
     let spawn = |name: &'static str, task: futures::future::BoxFuture<'static, ()>| {
-        let crashed = crashed.clone();
-        background.spawn(name, async move {
-            tokio::select! {
-                () = crashed.cancelled() => {}
-                () = task => {}
-            }
-        });
+        background.spawn(name, task);
     };
 
     spawn(

@@ -6,6 +6,8 @@ pub const ORDER_CREATED: &str = "order.created";
 pub const ORDER_CANCELLED: &str = "order.cancelled";
 /// Every print job of an order is done; shipping may start.
 pub const ORDER_READY_FOR_FULFILLMENT: &str = "order.ready-for-fulfillment";
+/// A print job was created (PENDING).
+pub const PRINT_JOB_CREATED: &str = "print-job.created";
 /// A print job changed state (any transition).
 pub const PRINT_JOB_STATUS_CHANGED: &str = "print-job.status-changed";
 /// A print job finished successfully.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 /// Published for every job created (PENDING), so that followers of an order
 /// see its jobs appear. Not yet in `service_common::events::names`.
-pub(crate) const PRINT_JOB_CREATED: &str = "print-job.created";
+use service_common::events::names::PRINT_JOB_CREATED;
 
 /// The columns of [`JobRow`], in a form usable with `USING` joins.
 pub(crate) const COLUMNS: &str = "id, tenant_id, order_id, line_item_id, part_id, copy_index, \
