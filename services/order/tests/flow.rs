@@ -193,3 +193,43 @@ async fn a_crash_between_receiving_and_acknowledging_order_created_loses_and_dou
     assert_eq!(mirrored, 3);
     flow.stop().await;
 }
+
+#[tokio::test]
+async fn an_order_cancelled_in_shopify_cancels_its_print_jobs_and_queue_items() {
+    let (flow, _) = Flow::start(None).await;
+    flow.send_order(5003, 1).await;
+    eventually(Duration::from_secs(20), "three queued items", || async {
+        (flow.farm.queue().len() == 3).then_some(())
+    })
+    .await;
+    let cancelled = serde_json::json!({
+        "id": 5003, "updated_at": "2026-11-27T11:00:00Z",
+        "cancelled_at": "2026-11-27T11:00:00Z", "cancel_reason": "customer",
+        "line_items": [{ "id": 50030, "sku": "CABLE-ORG", "title": "Cable organiser", "quantity": 1 }],
+    });
+    let sender = svc_fakes::shopify::WebhookSender::new(support::SECRET, SHOP);
+    let r = sender
+        .send(
+            &format!("{}/webhooks/shopify/orders-cancelled", flow.order_url()),
+            &svc_fakes::shopify::Delivery::json("orders/cancelled", &cancelled),
+        )
+        .await
+        .expect("sent");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(flow.order_status().await, "CANCELLED");
+    eventually(
+        Duration::from_secs(20),
+        "jobs cancelled and queue items deleted",
+        || async {
+            let cancelled: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM print_jobs WHERE status = 'CANCELLED'")
+                    .fetch_one(&flow.print_pool)
+                    .await
+                    .ok()?;
+            let deleted = flow.farm.queue().iter().filter(|q| q.deleted).count();
+            (cancelled == 3 && deleted == 3).then_some(())
+        },
+    )
+    .await;
+    flow.stop().await;
+}
