@@ -17,8 +17,8 @@ fn slow_plate() -> Vec<u8> {
     plate_stl(210.0, 210.0)
 }
 
-async fn wait_running(slicer: &support::Slicer, running: u64) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+async fn wait_running(slicer: &support::Slicer, running: u64, within: Duration) {
+    let deadline = Instant::now() + within;
     loop {
         let ready: serde_json::Value = slicer
             .get("/health/ready")
@@ -96,7 +96,7 @@ async fn one_slot_serves_parallel_requests_in_turn_and_refuses_overflow() {
                 .status()
         }
     });
-    wait_running(&slicer, 1).await;
+    wait_running(&slicer, 1, Duration::from_secs(20)).await;
     let waiting = tokio::spawn({
         let http = slicer.http.clone();
         let url = slicer.service.url.clone();
@@ -208,4 +208,39 @@ async fn readiness_reports_the_slicer_and_a_missing_binary() {
         "{p}"
     );
     missing.service.stop().await;
+}
+
+#[tokio::test]
+async fn an_abandoned_request_stops_its_slicer_and_frees_the_slot() {
+    let slicer = start(&[("SLICER_CONCURRENCY", "1")]).await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(1500))
+        .build()
+        .expect("client");
+    let form = SLOW.iter().fold(
+        reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(slow_plate()).file_name("plate.stl"),
+        ),
+        |f, (k, v)| f.text(*k, *v),
+    );
+    let gave_up = impatient
+        .post(format!("{}/slice", slicer.service.url))
+        .header(
+            "X-Internal-Api-Key",
+            service_common::testing::TEST_INTERNAL_KEY,
+        )
+        .multipart(form)
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the slow slice answered within 1.5 s");
+    // The slow slice needs several more seconds; only a kill frees the slot this soon.
+    wait_running(&slicer, 0, Duration::from_secs(3)).await;
+    assert!(slicer.leftovers().is_empty(), "{:?}", slicer.leftovers());
+    let work = slicer.work.path().display().to_string();
+    assert!(
+        processes_mentioning(&work).is_empty(),
+        "a slicer still runs in {work}"
+    );
+    slicer.service.stop().await;
 }

@@ -273,3 +273,26 @@ async fn profiles_list_every_printer_with_its_bed_and_slicer() {
     assert_eq!(r.status(), 401);
     slicer.service.stop().await;
 }
+
+#[tokio::test]
+async fn a_model_the_slicer_refuses_is_422_with_its_reason() {
+    let slicer = start(&[]).await;
+    // Closed and on the bed, but 10 µm thin: no layer to print.
+    let sliver = binary_stl(&box_triangles(10.0, 10.0, 0.01, 0));
+    let p = problem(
+        slicer
+            .slice(Some(sliver), &[("profile", "prusa-mk4")])
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["file"]);
+    let detail = p["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("PrusaSlicer could not slice it"),
+        "{detail}"
+    );
+    assert!(detail.contains("No layers were detected"), "{detail}");
+    assert!(slicer.leftovers().is_empty(), "{:?}", slicer.leftovers());
+    slicer.service.stop().await;
+}

@@ -200,6 +200,7 @@ const INPUT_PROBLEMS: &[&str] = &[
     "outside of the plate",
     "partly inside",
     "empty",
+    "no layers",
     "Loading of a model file failed",
 ];
 

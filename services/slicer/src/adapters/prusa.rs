@@ -178,6 +178,7 @@ pub fn render_ini(profile: &Profile, settings: &Settings) -> String {
 /// caller's problem, 422) rather than a fault of the service.
 const INPUT_PROBLEMS: &[&str] = &[
     "Objects could not fit on the bed",
+    "No layers were detected",
     "Loading of a model file failed",
     "The input is an empty file",
     "The print is empty",
