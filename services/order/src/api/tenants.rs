@@ -150,3 +150,44 @@ async fn fetch(state: &AppState, id: Uuid) -> ApiResult<Tenant> {
         .await?
         .ok_or_else(|| Problem::not_found(format!("tenant {id}")))
 }
+
+/// What shipping-service needs to fulfil an order in Shopify.
+#[derive(Debug, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct ShopifyCredentials {
+    shop_domain: String,
+    access_token: String,
+    admin_url: String,
+    api_version: String,
+}
+
+/// `GET /internal/tenants/{id}/shopify-credentials`: the Admin API token
+/// (internal only; 404 when the tenant has none).
+pub async fn shopify_credentials(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ShopifyCredentials>> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT shop_domain, shopify_access_token FROM tenants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?;
+    let Some((shop_domain, Some(access_token))) = row else {
+        return Err(Problem::not_found(format!(
+            "Shopify credentials of tenant {id}"
+        )));
+    };
+    Ok(Json(ShopifyCredentials {
+        admin_url: format!(
+            "{}/admin/api/{}",
+            state
+                .config
+                .shopify_admin_url_template
+                .replace("{shop}", &shop_domain),
+            state.config.shopify_api_version
+        ),
+        api_version: state.config.shopify_api_version.clone(),
+        shop_domain,
+        access_token,
+    }))
+}
