@@ -52,6 +52,11 @@ pub struct Config {
     /// `GRIDFLOCK_GENERATION_CONCURRENCY`: plate meshes built at the same
     /// time, previews and pipeline together (default: the number of cores).
     pub generation_concurrency: usize,
+    /// `GRIDFLOCK_PREVIEW_MAX_MM`: the largest side a storefront preview may
+    /// have (default 2000, gridflock-core's own limit). A 2000 × 2000 mm
+    /// preview is an STL of about 240 MB; lower it to bound what one
+    /// anonymous request can cost.
+    pub preview_max_mm: u32,
     /// Worker and retry settings.
     pub pipeline: PipelineConfig,
 }
@@ -94,6 +99,7 @@ impl Config {
                 .into(),
             enabled_by_default: boolean(vars, "GRIDFLOCK_ENABLED_BY_DEFAULT", false)?,
             generation_concurrency: ranged(vars, "GRIDFLOCK_GENERATION_CONCURRENCY", cores, 1, 64)?,
+            preview_max_mm: ranged(vars, "GRIDFLOCK_PREVIEW_MAX_MM", 2000, 42, 2000)?,
             pipeline,
         })
     }

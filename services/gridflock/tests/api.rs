@@ -181,6 +181,36 @@ async fn bad_preview_input_is_422_naming_the_field() {
     let r = preview(&stack, json!({ "widthMm": 100 })).await;
     assert_eq!(r.status(), 422);
     stack.stop().await;
+
+    // GRIDFLOCK_PREVIEW_MAX_MM bounds previews (and only previews).
+    let stack = Stack::start(Options {
+        with_dependencies: false,
+        preview_max_mm: Some(500),
+        ..Options::default()
+    })
+    .await;
+    let r = preview(&stack, json!({ "widthMm": 600, "heightMm": 100 })).await;
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.expect("problem");
+    assert_eq!(problem["errors"][0]["field"], "widthMm", "{problem}");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("42 to 500 mm"),
+        "{problem}"
+    );
+    let r = stack
+        .http
+        .get(format!(
+            "{}/api/v1/gridflock/plan?widthMm=600&heightMm=100",
+            stack.url
+        ))
+        .send()
+        .await
+        .expect("plan");
+    assert_eq!(r.status(), 200);
+    stack.stop().await;
 }
 
 #[tokio::test]

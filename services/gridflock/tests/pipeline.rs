@@ -255,6 +255,7 @@ async fn an_unreachable_slicer_fails_the_slice_step_after_the_retries() {
         enabled_by_default: true,
         slicer_url: Some(CLOSED_URL.to_owned()),
         max_retries: 1,
+        ..Options::default()
     })
     .await;
     let body = stack.request(100, 100, small_printer());

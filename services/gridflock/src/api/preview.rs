@@ -57,6 +57,20 @@ pub async fn preview(
             .printer_profile
             .unwrap_or_else(|| DEFAULT_PRINTER_PROFILE.to_owned()),
     };
+    let max = f64::from(app.config.preview_max_mm);
+    let too_large: Vec<FieldError> = [("widthMm", req.width_mm), ("heightMm", req.height_mm)]
+        .into_iter()
+        .filter(|(_, v)| *v > max)
+        .map(|(field, v)| {
+            FieldError::new(
+                field,
+                format!("is {v}; allowed 42 to {max} mm for a preview"),
+            )
+        })
+        .collect();
+    if !too_large.is_empty() {
+        return Err(Problem::invalid(too_large));
+    }
     let planned = choice.plan("printerProfile").map_err(Problem::invalid)?;
     let sku = planned.sku.clone();
     let format = req.format;

@@ -33,6 +33,8 @@ pub struct Options {
     pub max_retries: u32,
     /// `GRIDFLOCK_ENABLED_BY_DEFAULT`.
     pub enabled_by_default: bool,
+    /// `GRIDFLOCK_PREVIEW_MAX_MM`, when set.
+    pub preview_max_mm: Option<u32>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             slicer_url: None,
             max_retries: 2,
             enabled_by_default: false,
+            preview_max_mm: None,
         }
     }
 }
@@ -132,6 +135,9 @@ impl Stack {
         vars.set("GRIDFLOCK_RETRY_MAX_MS", "200");
         vars.set("GRIDFLOCK_WORKER_POLL_MS", "50");
         vars.set("GRIDFLOCK_LEASE_MS", "3000");
+        if let Some(max) = options.preview_max_mm {
+            vars.set("GRIDFLOCK_PREVIEW_MAX_MM", max.to_string());
+        }
         let service = start_gridflock(listener, &vars).await;
         let pool = service_common::db::connect(&db.url, "gridflock")
             .await
