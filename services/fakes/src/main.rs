@@ -1,13 +1,14 @@
-//! `gridflock-fakes`: runs the Shopify and SimplyPrint fakes for a local
+//! `gridflock-fakes`: runs the Shopify, SimplyPrint and Sendcloud fakes for a local
 //! stack, prints their URLs as JSON lines, and stops on Ctrl-C.
 
 use clap::Parser;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
+use svc_fakes::sendcloud::SendcloudFake;
 use svc_fakes::shopify::ShopifyFake;
 use svc_fakes::simplyprint::SimplyPrintFake;
 
-/// Fake Shopify and SimplyPrint servers for local runs.
+/// Fake Shopify, SimplyPrint and Sendcloud servers for local runs.
 #[derive(Debug, Parser)]
 #[command(name = "gridflock-fakes", version)]
 struct Args {
@@ -33,6 +34,23 @@ struct Args {
         default_value = "fake-simplyprint-key"
     )]
     api_key: String,
+    /// Port of the Sendcloud API fake (0 = any free port).
+    #[arg(long, env = "FAKE_SENDCLOUD_PORT", default_value_t = 0)]
+    sendcloud_port: u16,
+    /// Sendcloud public key accepted as the Basic-auth user name.
+    #[arg(
+        long,
+        env = "SENDCLOUD_PUBLIC_KEY",
+        default_value = "fake-sendcloud-public"
+    )]
+    sendcloud_public_key: String,
+    /// Sendcloud secret key accepted as the Basic-auth password.
+    #[arg(
+        long,
+        env = "SENDCLOUD_SECRET_KEY",
+        default_value = "fake-sendcloud-secret"
+    )]
+    sendcloud_secret_key: String,
 }
 
 #[tokio::main]
@@ -54,6 +72,12 @@ async fn main() -> anyhow::Result<()> {
         SocketAddr::new(args.host, args.simplyprint_files_port),
     )
     .await?;
+    let sendcloud = SendcloudFake::start_on(
+        SocketAddr::new(args.host, args.sendcloud_port),
+        &args.sendcloud_public_key,
+        &args.sendcloud_secret_key,
+    )
+    .await?;
     println!(
         "{}",
         json!({
@@ -73,10 +97,20 @@ async fn main() -> anyhow::Result<()> {
             "control": format!("{}/_control", simplyprint.api_url()),
         })
     );
+    println!(
+        "{}",
+        json!({
+            "fake": "sendcloud",
+            "url": sendcloud.url(),
+            "api_url": sendcloud.api_url(),
+            "control": format!("{}/_control", sendcloud.url()),
+        })
+    );
     stop.wait().await?;
     tracing::info!("stopping the fakes");
     drop(shopify);
     drop(simplyprint);
+    drop(sendcloud);
     Ok(())
 }
 
