@@ -14,6 +14,9 @@ use std::time::Duration;
 const SECRET: &str = "shpss_load_test_secret";
 const SHOP: &str = "load-test.myshopify.com";
 const KEY: &str = "load-test-internal-key-0123456789";
+/// Environment variables of one service process.
+type Env = Vec<(&'static str, String)>;
+
 const ADMIN_DB: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Stops and cleans up on every exit path.
@@ -73,7 +76,7 @@ fn rss_kib(pid: u32) -> Result<u64> {
         .ok_or_else(|| format!("no VmRSS for {pid}"))
 }
 
-fn start(bin: &Path, name: &str, envs: &[(&str, String)], logs: &Path) -> Result<Child> {
+fn start(bin: &Path, name: &str, envs: &Env, logs: &Path) -> Result<Child> {
     let log = std::fs::File::create(logs.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
     let mut cmd = Command::new(bin);
     cmd.envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
@@ -84,8 +87,14 @@ fn start(bin: &Path, name: &str, envs: &[(&str, String)], logs: &Path) -> Result
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))
 }
 
-fn wait_healthy(bin: &Path, port: u16) -> Result {
+fn wait_healthy(bin: &Path, port: u16, child: &mut Child) -> Result {
     for _ in 0..100 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!(
+                "{} exited during start-up ({status}); see its log",
+                bin.display()
+            ));
+        }
         let ok = Command::new(bin)
             .arg("healthcheck")
             .env("PORT", port.to_string())
@@ -131,6 +140,8 @@ pub(crate) fn run(args: &[String]) -> Result {
         prefix: format!("load-{}", std::process::id()),
     };
     let (order_port, print_port) = (free_port()?, free_port()?);
+    let (gridflock_port, slicer_port) = (free_port()?, free_port()?);
+    let data_dir = target_dir().join("load-data");
     let common = |port: u16, consumer: &str| -> Vec<(&'static str, String)> {
         vec![
             ("PORT", port.to_string()),
@@ -153,8 +164,27 @@ pub(crate) fn run(args: &[String]) -> Result {
         ("SIMPLYPRINT_API_URL", "http://127.0.0.1:9".to_owned()),
         ("SIMPLYPRINT_FILES_URL", "http://127.0.0.1:9".to_owned()),
     ]);
-    let print = start(&bin.join("svc-print"), "print", &print_env, &logs)?;
-    stack.children.push(("print-service".into(), print));
+    let mut slicer_env = vec![
+        ("PORT", slicer_port.to_string()),
+        ("INTERNAL_API_KEY", KEY.to_owned()),
+    ];
+    slicer_env.push(("RUST_LOG", "info".to_owned()));
+    let mut gridflock_env = common(gridflock_port, "gridflock-load");
+    gridflock_env.extend([
+        (
+            "ORDER_SERVICE_URL",
+            format!("http://127.0.0.1:{order_port}"),
+        ),
+        (
+            "PRINT_SERVICE_URL",
+            format!("http://127.0.0.1:{print_port}"),
+        ),
+        (
+            "SLICER_SERVICE_URL",
+            format!("http://127.0.0.1:{slicer_port}"),
+        ),
+        ("GRIDFLOCK_DATA_DIR", data_dir.display().to_string()),
+    ]);
     let mut order_env = common(order_port, "order-load");
     order_env.extend([
         ("SHOPIFY_WEBHOOK_SECRET", SECRET.to_owned()),
@@ -162,12 +192,29 @@ pub(crate) fn run(args: &[String]) -> Result {
             "PRINT_SERVICE_URL",
             format!("http://127.0.0.1:{print_port}"),
         ),
+        (
+            "GRIDFLOCK_SERVICE_URL",
+            format!("http://127.0.0.1:{gridflock_port}"),
+        ),
         ("RECONCILE_INTERVAL_SECONDS", "0".to_owned()),
     ]);
-    let order = start(&bin.join("svc-order"), "order", &order_env, &logs)?;
-    stack.children.push(("order-service".into(), order));
-    wait_healthy(&bin.join("svc-print"), print_port)?;
-    wait_healthy(&bin.join("svc-order"), order_port)?;
+    let services = [
+        ("print-service", "svc-print", &print_env, print_port),
+        ("slicer-service", "svc-slicer", &slicer_env, slicer_port),
+        (
+            "gridflock-service",
+            "svc-gridflock",
+            &gridflock_env,
+            gridflock_port,
+        ),
+        ("order-service", "svc-order", &order_env, order_port),
+    ];
+    for (name, binary, env, port) in services {
+        let mut child = start(&bin.join(binary), name, env, &logs)?;
+        let healthy = wait_healthy(&bin.join(binary), port, &mut child);
+        stack.children.push((name.to_owned(), child));
+        healthy?;
+    }
     psql(
         &db_url,
         &format!(
