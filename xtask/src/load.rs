@@ -125,6 +125,10 @@ pub(crate) fn run(args: &[String]) -> Result {
         "-p",
         "svc-print",
         "-p",
+        "svc-gridflock",
+        "-p",
+        "svc-slicer",
+        "-p",
         "svc-loadtest",
     ]))?;
     let bin = target_dir().join("release");
