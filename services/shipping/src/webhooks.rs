@@ -134,3 +134,31 @@ async fn apply(
         Ok("unchanged")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::verify;
+    use serde_json::Value;
+
+    #[test]
+    fn accepts_sendcloud_published_vector_only() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|a| a.join("shared/fixtures"))
+            .find(|p| p.is_dir())
+            .unwrap_or_else(|| "/work/shared/fixtures".into());
+        let raw = std::fs::read(dir.join("sendcloud_signature_vector__sendcloud-docs.json"))
+            .expect("fixture");
+        let vector: Value = serde_json::from_slice(&raw).expect("JSON");
+        let secret = vector["secret"].as_str().expect("secret").as_bytes();
+        let body = hex::decode(vector["body_hex"].as_str().expect("hex")).expect("body");
+        let signature = vector["expected_sendcloud_signature"]
+            .as_str()
+            .expect("sig");
+        assert!(verify(secret, &body, signature));
+        assert!(verify(secret, &body, &signature.to_uppercase()));
+        assert!(!verify(b"secretkeY", &body, signature));
+        assert!(!verify(secret, b"{\"key\":\"value\"}", signature));
+        assert!(!verify(secret, &body, ""));
+    }
+}
