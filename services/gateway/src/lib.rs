@@ -104,7 +104,7 @@ fn cors(origin: &str) -> Option<CorsLayer> {
     let origin = HeaderValue::from_str(origin).ok()?;
     Some(
         CorsLayer::new()
-            .allow_origin(AllowOrigin::exact(origin))
+            .allow_origin(AllowOrigin::list([origin]))
             .allow_credentials(true)
             .allow_methods([
                 Method::GET,

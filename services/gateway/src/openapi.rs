@@ -319,6 +319,10 @@ fn list_of(item: &str, field: &str) -> Value {
     )
 }
 
+fn array_of(item: &str) -> Value {
+    json!({ "type": "array", "items": schema_ref(item) })
+}
+
 fn schemas() -> Value {
     let s = json!({ "type": "string" });
     let uuid = json!({ "type": "string", "format": "uuid" });
@@ -348,10 +352,10 @@ fn schemas() -> Value {
             "id": uuid, "operatorId": uuid, "name": s, "token": s, "createdAt": time
         })),
         "Order": object(&["id", "status"], json!({
-            "id": uuid, "shopifyOrderId": int, "name": s, "status": s, "createdAt": time,
+            "id": uuid, "tenantId": uuid, "shopDomain": s, "shopifyOrderId": int, "name": s, "status": s, "createdAt": time,
             "lineItems": { "type": "array", "items": any }
         })),
-        "OrderList": list_of("Order", "orders"),
+        "OrderList": array_of("Order"),
         "MappingInput": object(&["sku", "productName", "parts"], json!({
             "sku": s, "productName": s,
             "parts": { "type": "array", "items": object(&["name", "simplyprintFileId", "fileName", "quantity"], json!({
@@ -361,8 +365,8 @@ fn schemas() -> Value {
         "Mapping": object(&["id", "sku"], json!({
             "id": uuid, "sku": s, "productName": s, "parts": { "type": "array", "items": any }
         })),
-        "MappingList": list_of("Mapping", "mappings"),
-        "NotificationList": list_of("Notification", "notifications"),
+        "MappingList": array_of("Mapping"),
+        "NotificationList": array_of("Notification"),
         "Notification": object(&["id"], json!({ "id": uuid, "kind": s, "message": s, "createdAt": time })),
         "PrintSettings": any,
         "PrintJob": object(&["id", "tenantId", "orderId", "status"], json!({
