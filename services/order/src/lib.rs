@@ -66,6 +66,14 @@ pub fn router(state: AppState, readiness: Readiness) -> Router {
             "/internal/tenants/{id}",
             get(api::tenants::get).put(api::tenants::update),
         )
+        .route(
+            "/internal/tenants/{id}/print-settings",
+            get(api::settings::get_internal).put(api::settings::put_internal),
+        )
+        .route(
+            "/internal/tenants/{id}/shopify-credentials",
+            get(api::tenants::shopify_credentials),
+        )
         .route("/internal/mappings", put(api::mappings::upsert_internal))
         .route("/internal/mappings/lookup", get(api::mappings::lookup))
         .route("/internal/orders/{id}", get(api::orders::get_internal))

@@ -184,3 +184,60 @@ async fn another_tenant_sees_nothing_and_unauthenticated_calls_are_refused() {
     assert_eq!(problem["errors"].as_array().map(Vec::len), Some(2));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn internal_tenant_settings_and_credentials_routes_answer() {
+    let h = Harness::start(Options {
+        access_token: Some("shpat_secret_token".to_owned()),
+        ..Options::default()
+    })
+    .await;
+    let id = h.tenant_id;
+    let settings: Value = h
+        .get(&format!("/internal/tenants/{id}/print-settings"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(settings["printerProfile"], "bambu-a1");
+    let mut changed = settings.clone();
+    changed["infillPercent"] = json!(25);
+    let r = h
+        .send_json(
+            Method::PUT,
+            &format!("/internal/tenants/{id}/print-settings"),
+            &changed,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let back: Value = h
+        .get("/api/v1/settings/print")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(back["infillPercent"], 25);
+    let creds: Value = h
+        .get(&format!("/internal/tenants/{id}/shopify-credentials"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(creds["accessToken"], "shpat_secret_token");
+    assert_eq!(creds["shopDomain"], support::SHOP);
+    assert!(
+        creds["adminUrl"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("/admin/api/2026-04")
+    );
+    // The token never appears in the tenant itself.
+    let tenant = h
+        .get(&format!("/internal/tenants/{id}"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(!tenant.contains("shpat_secret_token"), "{tenant}");
+    h.stop().await;
+}
