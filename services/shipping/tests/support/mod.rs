@@ -31,8 +31,6 @@ pub struct Harness {
     pub sendcloud: SendcloudFake,
     pub shopify: ShopifyFake,
     pub order_service: RunningService,
-    /// order-service's internal API including the Shopify credentials route.
-    pub order_api: RunningService,
     pub shipping: Option<RunningService>,
     pub shipping_vars: Vars,
     pub url: String,
@@ -53,43 +51,6 @@ fn order_vars(db: &str, prefix: &str, shopify: &ShopifyFake) -> Vars {
     vars.set("RECONCILE_INTERVAL_SECONDS", "0");
     vars.set("SHOPIFY_ADMIN_URL_TEMPLATE", shopify.admin_url_template());
     vars
-}
-
-/// order-service's own router plus its credentials handler, which its
-/// `router` does not register yet (see the README); same code, same database.
-async fn order_api(vars: &Vars) -> RunningService {
-    let config = svc_order::Config::from_vars(vars).expect("order config");
-    let pool = service_common::db::connect(&config.common.database_url, svc_order::SCHEMA)
-        .await
-        .expect("order pool");
-    let client = |name| {
-        service_common::client::ServiceClient::new(
-            name,
-            "http://127.0.0.1:9",
-            TEST_INTERNAL_KEY,
-            Duration::from_secs(1),
-        )
-    };
-    let state = svc_order::AppState {
-        pool,
-        config: std::sync::Arc::new(config),
-        print: client("print-service"),
-        gridflock: client("gridflock-service"),
-    };
-    let credentials = axum::Router::new()
-        .route(
-            "/internal/tenants/{id}/shopify-credentials",
-            axum::routing::get(svc_order::api::tenants::shopify_credentials),
-        )
-        .with_state(state.clone());
-    let app = svc_order::router(state, service_common::health::Readiness::new("order"))
-        .merge(credentials);
-    spawn(|listener, shutdown| async move {
-        service_common::server::serve(listener, app, shutdown)
-            .await
-            .map_err(Into::into)
-    })
-    .await
 }
 
 pub fn shipping_vars(db: &str, prefix: &str, sendcloud: &SendcloudFake, order_url: &str) -> Vars {
@@ -129,7 +90,6 @@ impl Harness {
         let oconfig = svc_order::Config::from_vars(&ovars).expect("order config");
         let order_service =
             spawn(move |listener, shutdown| svc_order::run(oconfig, listener, shutdown)).await;
-        let order_api = order_api(&ovars).await;
         let http = service_common::client::http_client(Duration::from_secs(10));
         let tenant: Value = http
             .post(format!("{}/internal/tenants", order_service.url))
@@ -179,7 +139,7 @@ impl Harness {
             .await
             .expect("order printed");
 
-        let shipping_vars = shipping_vars(&db.url, &prefix, &sendcloud, &order_api.url);
+        let shipping_vars = shipping_vars(&db.url, &prefix, &sendcloud, &order_service.url);
         let shipping = start_shipping(&shipping_vars).await;
         let pool = service_common::db::connect(&db.url, "shipping")
             .await
@@ -192,7 +152,6 @@ impl Harness {
             sendcloud,
             shopify,
             order_service,
-            order_api,
             shipping_vars,
             http,
             tenant_id,
@@ -299,7 +258,6 @@ impl Harness {
         if let Some(s) = self.shipping.take() {
             s.stop().await;
         }
-        self.order_api.stop().await;
         self.order_service.stop().await;
         let mut r = redis().await;
         let keys: Vec<String> = redis::cmd("KEYS")
