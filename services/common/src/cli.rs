@@ -91,8 +91,8 @@ pub fn main<S: Service>() -> ExitCode {
     }
 }
 
-/// For Docker's HEALTHCHECK: exit 0 when `GET /health` on this container's
-/// port answers 200 within 3 s.
+/// For Docker's HEALTHCHECK: exit 0 when `GET /health/live` on this
+/// container's port answers 200 within 3 s.
 fn healthcheck(default_port: u16) -> ExitCode {
     let port = match Vars::from_env().port("PORT", default_port) {
         Ok(p) => p,
@@ -110,13 +110,13 @@ fn healthcheck(default_port: u16) -> ExitCode {
     let ok = runtime.block_on(async {
         let client = crate::client::http_client(Duration::from_secs(3));
         match client
-            .get(format!("http://127.0.0.1:{port}/health"))
+            .get(format!("http://127.0.0.1:{port}/health/live"))
             .send()
             .await
         {
             Ok(r) if r.status().is_success() => true,
             Ok(r) => {
-                eprintln!("unhealthy: /health answered {}", r.status());
+                eprintln!("unhealthy: /health/live answered {}", r.status());
                 false
             }
             Err(e) => {

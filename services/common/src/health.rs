@@ -1,4 +1,7 @@
-//! `/health` (the process answers) and `/health/ready` (it can do its work).
+//! `/health` and `/health/live` (the process answers) and `/health/ready`
+//! (it can do its work). Container health checks use `/health/live`, so a
+//! service is not restarted because a dependency is down; the gateway gives
+//! `/health` its own, aggregated meaning.
 
 use axum::Router;
 use axum::extract::State;
@@ -67,6 +70,7 @@ impl Readiness {
     pub fn routes<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         Router::new()
             .route("/health", get(live))
+            .route("/health/live", get(live))
             .route("/health/ready", get(ready))
             .with_state(Arc::new(self))
     }

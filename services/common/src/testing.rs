@@ -159,7 +159,7 @@ impl RunningService {
     async fn wait_healthy(&self) {
         let client = crate::client::http_client(Duration::from_secs(1));
         for _ in 0..100 {
-            if let Ok(r) = client.get(format!("{}/health", self.url)).send().await
+            if let Ok(r) = client.get(format!("{}/health/live", self.url)).send().await
                 && r.status().is_success()
             {
                 return;

@@ -86,6 +86,13 @@ pub async fn aggregate(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// `GET /health/live`: the gateway process answers (container health check).
+pub async fn live() -> impl IntoResponse {
+    axum::Json(
+        serde_json::json!({ "status": "ok", "service": "gateway", "version": env!("CARGO_PKG_VERSION") }),
+    )
+}
+
 /// `GET /health/ready`: 200 when PostgreSQL and Redis answer within 2 s.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let limit = std::time::Duration::from_secs(2);

@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/me", get(auth::sessions::me))
         .route("/api/v1/events", get(events::stream))
         .route("/health", get(health::aggregate))
+        .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/api/docs", get(openapi::html_page))
         .route("/api/docs/openapi.json", get(openapi::json_document));

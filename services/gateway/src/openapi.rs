@@ -84,6 +84,16 @@ pub static OWN: &[OwnOperation] = &[
     },
     OwnOperation {
         method: "GET",
+        path: "/health/live",
+        tag: "health",
+        summary: "The gateway process answers (container health check)",
+        security: None,
+        request: None,
+        response: (200, None),
+        media: JSON,
+    },
+    OwnOperation {
+        method: "GET",
         path: "/health/ready",
         tag: "health",
         summary: "The gateway's own readiness (PostgreSQL, Redis)",

@@ -29,6 +29,7 @@ struct SlicerCheck {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(live))
+        .route("/health/live", get(live))
         .route("/health/ready", get(ready))
 }
 

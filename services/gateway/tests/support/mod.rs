@@ -1,22 +1,19 @@
-//! The gateway in front of a real order-service and print-service (with the
-//! SimplyPrint fake) on a fresh database and stream prefix, two tenants,
-//! and helpers to provision operators and read the event stream.
-//!
-//! shipping-service and gridflock-service are not started in-process here
-//! (shipping has no runnable service yet; gridflock needs the slicer and
-//! PrusaSlicer); a minimal server answering only their health routes stands
-//! where they would be, so that aggregated health can be all green. No test
-//! forwards business requests to it.
+//! The gateway in front of every real backend (order, print, shipping,
+//! gridflock, slicer; SimplyPrint and Sendcloud faked over HTTP) on a fresh
+//! database and stream prefix, two tenants, and helpers to provision
+//! operators and read the event stream.
 
 #![allow(dead_code, unreachable_pub)]
 
-use axum::routing::get;
 use serde_json::{Value, json};
+use service_common::config::Vars;
 use service_common::testing::{
-    RunningService, TEST_INTERNAL_KEY, TestDatabase, base_vars, redis, spawn, stream_prefix,
+    RunningService, TEST_INTERNAL_KEY, TestDatabase, base_vars, redis, spawn, spawn_on,
+    stream_prefix,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use svc_fakes::sendcloud::SendcloudFake;
 use svc_fakes::shopify::{Delivery, SendResult, WebhookSender};
 use svc_fakes::simplyprint::SimplyPrintFake;
 
@@ -47,7 +44,8 @@ pub struct Stack {
     pub print: Option<RunningService>,
     pub order: Option<RunningService>,
     pub gateway: Option<RunningService>,
-    health_only: Option<RunningService>,
+    backends: Vec<RunningService>,
+    _sendcloud: SendcloudFake,
     pub url: String,
     pub http: reqwest::Client,
     pub tenant_a: String,
@@ -55,32 +53,18 @@ pub struct Stack {
     pub files: Vec<String>,
 }
 
-/// Answers `/health` and `/health/ready` only (see the module docs).
-async fn health_only() -> RunningService {
-    spawn(|listener, shutdown| async move {
-        let app = axum::Router::new()
-            .route(
-                "/health",
-                get(|| async { axum::Json(json!({ "status": "ok" })) }),
-            )
-            .route(
-                "/health/ready",
-                get(|| async { axum::Json(json!({ "status": "ready" })) }),
-            );
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await?;
-        Ok(())
-    })
-    .await
-}
-
 impl Stack {
     pub async fn start(options: Options) -> Self {
         let db = TestDatabase::create().await;
         let prefix = stream_prefix();
         let farm = SimplyPrintFake::start(4242, SP_KEY).await;
-        let standin = health_only().await;
+        let sendcloud = SendcloudFake::start("sc-public", "sc-secret").await;
+        // order-service and gridflock-service call each other: order's port
+        // is taken first so gridflock can be told where it is.
+        let order_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let order_url = format!("http://{}", order_listener.local_addr().expect("addr"));
 
         let mut pv = base_vars(&db.url, &prefix, "print-test");
         pv.set("SIMPLYPRINT_API_URL", farm.api_url());
@@ -92,19 +76,47 @@ impl Stack {
         let print = spawn(move |l, s| svc_print::run(pc, l, s)).await;
         farm.set_webhook(&format!("{}/webhooks/simplyprint", print.url), SP_SECRET);
 
+        let sv = Vars::from_pairs([("PORT", "0"), ("INTERNAL_API_KEY", TEST_INTERNAL_KEY)]);
+        let sc = svc_slicer::Config::from_vars(&sv).expect("slicer config");
+        let slicer = spawn(move |l, s| svc_slicer::run(sc, l, s)).await;
+
+        let data_dir = std::env::temp_dir().join(format!("gfc-gateway-{prefix}"));
+        let mut fv = base_vars(&db.url, &prefix, "gridflock-test");
+        fv.set("ORDER_SERVICE_URL", &order_url);
+        fv.set("PRINT_SERVICE_URL", &print.url);
+        fv.set("SLICER_SERVICE_URL", &slicer.url);
+        fv.set("GRIDFLOCK_DATA_DIR", data_dir.display().to_string());
+        let fc = svc_gridflock::Config::from_vars(&fv).expect("gridflock config");
+        let gridflock = spawn(move |l, s| svc_gridflock::run(fc, l, s)).await;
+
         let mut ov = base_vars(&db.url, &prefix, "order-test");
         ov.set("SHOPIFY_WEBHOOK_SECRET", SHOPIFY_SECRET);
         ov.set("PRINT_SERVICE_URL", &print.url);
-        ov.set("GRIDFLOCK_SERVICE_URL", &standin.url);
+        ov.set("GRIDFLOCK_SERVICE_URL", &gridflock.url);
         ov.set("RECONCILE_INTERVAL_SECONDS", "0");
         let oc = svc_order::Config::from_vars(&ov).expect("order config");
-        let order = spawn(move |l, s| svc_order::run(oc, l, s)).await;
+        let order = spawn_on(order_listener, move |l, s| svc_order::run(oc, l, s)).await;
+
+        let mut hv = base_vars(&db.url, &prefix, "shipping-test");
+        hv.set("ORDER_SERVICE_URL", &order.url);
+        hv.set("SENDCLOUD_API_URL", sendcloud.api_url());
+        hv.set("SENDCLOUD_PUBLIC_KEY", "sc-public");
+        hv.set("SENDCLOUD_SECRET_KEY", "sc-secret");
+        hv.set("SENDCLOUD_WEBHOOK_SECRET", "sc-webhook-secret");
+        hv.set("SHIP_FROM_NAME", "GridFlock Workshop");
+        hv.set("SHIP_FROM_ADDRESS1", "Fabriekstraat 1");
+        hv.set("SHIP_FROM_CITY", "Eindhoven");
+        hv.set("SHIP_FROM_POSTAL_CODE", "5611 AA");
+        hv.set("SHIP_FROM_COUNTRY", "NL");
+        hv.set("SHIPPING_METHOD", "postnl:standard");
+        let hc = svc_shipping::Config::from_vars(&hv).expect("shipping config");
+        let shipping = spawn(move |l, s| svc_shipping::run(hc, l, s)).await;
 
         let mut gv = base_vars(&db.url, &prefix, "gateway-test");
         gv.set("ORDER_SERVICE_URL", &order.url);
         gv.set("PRINT_SERVICE_URL", &print.url);
-        gv.set("SHIPPING_SERVICE_URL", &standin.url);
-        gv.set("GRIDFLOCK_SERVICE_URL", &standin.url);
+        gv.set("SHIPPING_SERVICE_URL", &shipping.url);
+        gv.set("GRIDFLOCK_SERVICE_URL", &gridflock.url);
         gv.set("GATEWAY_CORS_ORIGIN", "https://app.gridflock.test");
         gv.set(
             "GATEWAY_RATE_LIMIT_PER_MINUTE",
@@ -141,7 +153,8 @@ impl Stack {
             print: Some(print),
             order: Some(order),
             gateway: Some(gateway),
-            health_only: Some(standin),
+            backends: vec![shipping, gridflock, slicer],
+            _sendcloud: sendcloud,
             http,
             tenant_b: tenants.pop().expect("b"),
             tenant_a: tenants.pop().expect("a"),
@@ -238,15 +251,13 @@ impl Stack {
     }
 
     pub async fn stop(mut self) {
-        for s in [
-            self.gateway.take(),
-            self.order.take(),
-            self.print.take(),
-            self.health_only.take(),
-        ]
-        .into_iter()
-        .flatten()
+        for s in [self.gateway.take(), self.order.take(), self.print.take()]
+            .into_iter()
+            .flatten()
         {
+            s.stop().await;
+        }
+        for s in self.backends.drain(..) {
             s.stop().await;
         }
         let mut r = redis().await;
