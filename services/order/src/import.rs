@@ -57,16 +57,15 @@ pub async fn apply(
     topic: Topic,
     order: &ShopifyOrder,
 ) -> Result<Outcome, sqlx::Error> {
-    let existing = match lock_existing(conn, tenant_id, order.id).await? {
-        Some(e) => e,
-        None => match insert(conn, tenant_id, topic, order).await? {
-            Some(outcome) => return Ok(outcome),
-            // Another delivery inserted it between our look and our insert.
-            None => lock_existing(conn, tenant_id, order.id)
-                .await?
-                .ok_or(sqlx::Error::RowNotFound)?,
-        },
-    };
+    // New orders are the common case: try the insert first; a conflict
+    // means the order is known (or another delivery is inserting it, and the
+    // insert waited for that one to commit).
+    if let Some(outcome) = insert(conn, tenant_id, topic, order).await? {
+        return Ok(outcome);
+    }
+    let existing = lock_existing(conn, tenant_id, order.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     if topic == Topic::Create {
         return Ok(Outcome::Unchanged(existing.id));
     }
@@ -170,24 +169,33 @@ async fn insert(
     } else {
         LineItemStatus::Pending
     };
-    for (position, item) in order.line_items.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO line_items (id, order_id, shopify_line_item_id, position, sku, title, \
-             quantity, properties, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (order_id, shopify_line_item_id) DO NOTHING",
-        )
-        .bind(Uuid::now_v7())
-        .bind(id)
-        .bind(item.id)
-        .bind(position as i32)
-        .bind(item.sku())
-        .bind(item.title.clone().unwrap_or_default())
-        .bind(item.quantity as i32)
-        .bind(serde_json::to_value(&item.properties).unwrap_or_default())
-        .bind(line_status.as_str())
-        .execute(&mut *conn)
-        .await?;
-    }
+    // One statement for all line items: a round trip per item would
+    // dominate the webhook's time for large orders.
+    let items = &order.line_items;
+    sqlx::query(
+        "INSERT INTO line_items (id, order_id, shopify_line_item_id, position, sku, title, \
+         quantity, properties, status) \
+         SELECT u.id, $2, u.shopify_id, u.position, u.sku, u.title, u.quantity, u.properties, $3 \
+         FROM UNNEST($1::uuid[], $4::bigint[], $5::int[], $6::text[], $7::text[], $8::int[], $9::jsonb[]) \
+           AS u(id, shopify_id, position, sku, title, quantity, properties) \
+         ON CONFLICT (order_id, shopify_line_item_id) DO NOTHING",
+    )
+    .bind(items.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+    .bind(id)
+    .bind(line_status.as_str())
+    .bind(items.iter().map(|i| i.id).collect::<Vec<_>>())
+    .bind((0..items.len() as i32).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.sku().map(str::to_owned)).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.title.clone().unwrap_or_default()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.quantity as i32).collect::<Vec<_>>())
+    .bind(
+        items
+            .iter()
+            .map(|i| serde_json::to_value(&i.properties).unwrap_or_default())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await?;
     if cancelled {
         return Ok(Some(Outcome::Created(id)));
     }

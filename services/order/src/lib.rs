@@ -11,6 +11,7 @@ pub mod orchestrate;
 pub mod reconcile;
 pub mod shopify;
 pub mod status;
+pub mod tenant_cache;
 pub mod webhooks;
 
 pub use config::Config;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub print: ServiceClient,
     /// gridflock-service.
     pub gridflock: ServiceClient,
+    /// Shop domain → tenant, for webhooks.
+    pub tenants: Arc<tenant_cache::TenantCache>,
 }
 
 /// Applies the migrations.
@@ -151,6 +154,7 @@ pub async fn run(
         config: config.clone(),
         print,
         gridflock,
+        tenants: Arc::default(),
     };
 
     let background = Background::new();

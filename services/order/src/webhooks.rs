@@ -125,6 +125,7 @@ async fn handle(
         // Not 2xx: Shopify keeps retrying for hours, time to onboard the shop.
         return Err(Problem::not_found(format!("no tenant for shop {shop}")));
     };
+    let mut tx = state.pool.begin().await?;
     let fresh = sqlx::query(
         "INSERT INTO webhook_deliveries (dedupe_key, topic, shop_domain, webhook_id) \
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",

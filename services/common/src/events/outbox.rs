@@ -26,10 +26,6 @@ pub async fn enqueue(
         .bind(envelope.event_id)
         .bind(&envelope.event_type)
         .bind(json)
-        .execute(&mut *conn)
-        .await?;
-    // Wakes the relay right after the commit instead of at its next poll.
-    sqlx::query("SELECT pg_notify('outbox_' || current_schema(), '')")
         .execute(conn)
         .await?;
     Ok(envelope)

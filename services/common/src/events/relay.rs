@@ -4,11 +4,15 @@
 //! instances of a service can relay side by side. A row is stamped only
 //! after Redis accepted it; a crash between the two publishes it again, which
 //! consumers absorb through [`super::first_delivery`].
+//!
+//! The relay polls. `LISTEN`/`NOTIFY` would wake it sooner, but every
+//! transaction that notifies takes a database-wide lock at commit, which
+//! caps the webhook throughput far below what polling every few
+//! milliseconds costs.
 
 use super::stream_key;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -16,10 +20,13 @@ use tokio_util::sync::CancellationToken;
 /// before, and the outbox keeps the history.
 const STREAM_MAX_LEN: usize = 100_000;
 const BATCH: i64 = 256;
-/// Poll interval when no notification arrives (a lost NOTIFY, another instance).
-const POLL: Duration = Duration::from_millis(500);
+/// Pause after an empty poll.
+const IDLE_POLL: Duration = Duration::from_millis(50);
+/// Pause after a partial batch, so that a busy service publishes in batches.
+const BUSY_POLL: Duration = Duration::from_millis(5);
 
 /// Runs until `shutdown`, publishing what the service commits to its outbox.
+/// `schema` names the service in logs.
 pub async fn run(
     pool: PgPool,
     mut redis: ConnectionManager,
@@ -27,43 +34,21 @@ pub async fn run(
     schema: String,
     shutdown: CancellationToken,
 ) {
-    let mut listener = match PgListener::connect_with(&pool).await {
-        Ok(mut l) => match l.listen(&format!("outbox_{schema}")).await {
-            Ok(()) => Some(l),
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox relay cannot LISTEN; polling only");
-                None
-            }
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "outbox relay cannot LISTEN; polling only");
-            None
-        }
-    };
     let mut backoff = Duration::from_millis(100);
     loop {
-        match publish_batch(&pool, &mut redis, &prefix).await {
-            Ok(n) if n as i64 == BATCH => {
-                backoff = Duration::from_millis(100);
-                continue;
-            }
-            Ok(_) => backoff = Duration::from_millis(100),
-            Err(e) => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-                continue;
-            }
+        let published = publish_batch(&pool, &mut redis, &prefix).await;
+        if published.is_ok() {
+            backoff = Duration::from_millis(100);
         }
-        let wait = async {
-            match listener.as_mut() {
-                Some(l) => {
-                    let _ = tokio::time::timeout(POLL, l.recv()).await;
-                }
-                None => tokio::time::sleep(POLL).await,
+        let pause = match published {
+            Ok(n) if n as i64 == BATCH => continue,
+            Ok(0) => IDLE_POLL,
+            Ok(_) => BUSY_POLL,
+            Err(e) => {
+                tracing::warn!(error = %e, %schema, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
+                let pause = backoff;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                pause
             }
         };
         tokio::select! {
@@ -72,7 +57,7 @@ pub async fn run(
                 let _ = publish_batch(&pool, &mut redis, &prefix).await;
                 return;
             }
-            () = wait => {}
+            () = tokio::time::sleep(pause) => {}
         }
     }
 }

@@ -122,7 +122,10 @@ pub async fn update(
     .await;
     match updated {
         Ok(r) if r.rows_affected() == 0 => Err(Problem::not_found(format!("tenant {id}"))),
-        Ok(_) => Ok(Json(fetch(&state, id).await?)),
+        Ok(_) => {
+            state.tenants.clear();
+            Ok(Json(fetch(&state, id).await?))
+        }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(Problem::conflict("another tenant has this shop domain"))
         }
