@@ -64,6 +64,20 @@ pub async fn with_correlation<F: Future>(id: String, fut: F) -> F::Output {
     CORRELATION_ID.scope(id, fut.instrument(span)).await
 }
 
+/// Spawns `fut` on its own task with the caller's correlation id and span:
+/// work that must finish even if the request that started it is dropped.
+pub fn spawn_in_context<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let fut = fut.in_current_span();
+    match current_correlation_id() {
+        Some(id) => tokio::spawn(CORRELATION_ID.scope(id, fut)),
+        None => tokio::spawn(fut),
+    }
+}
+
 /// Middleware: adopts or creates the request's correlation id, logs the
 /// request, and echoes the id in the response.
 pub async fn correlation_layer(request: Request, next: Next) -> Response {

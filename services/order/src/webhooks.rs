@@ -63,7 +63,17 @@ async fn receive(
         )
         .into_response();
     }
-    match handle(&state, &headers, &body, topic).await {
+    // The database work runs on its own task: if Shopify gives up waiting
+    // and disconnects, the transaction still commits or rolls back cleanly
+    // instead of being dropped half-way (a redelivery then finds it).
+    let work = service_common::telemetry::spawn_in_context(async move {
+        handle(&state, &headers, &body, topic).await
+    });
+    let outcome = match work.await {
+        Ok(outcome) => outcome,
+        Err(e) => Err(Problem::internal(format!("webhook task failed: {e}"))),
+    };
+    match outcome {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     }
@@ -114,12 +124,7 @@ async fn handle(
         ParseError::Invalid(errors) => Problem::invalid(errors),
     })?;
 
-    let mut tx = state.pool.begin().await?;
-    let tenant: Option<uuid::Uuid> =
-        sqlx::query_scalar("SELECT id FROM tenants WHERE shop_domain = $1")
-            .bind(&shop)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let tenant = state.tenants.lookup(&state.pool, &shop).await?;
     let Some(tenant_id) = tenant else {
         tracing::warn!(%shop, "webhook from a shop that is not a tenant");
         // Not 2xx: Shopify keeps retrying for hours, time to onboard the shop.
