@@ -116,6 +116,12 @@ fn wait_healthy(bin: &Path, port: u16, child: &mut Child) -> Result {
 pub(crate) fn run(args: &[String]) -> Result {
     let rate = flag(args, "--rate").unwrap_or(1500);
     let seconds = flag(args, "--seconds").unwrap_or(20);
+    let log_level = args
+        .iter()
+        .position(|a| a == "--log")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "info".to_owned());
     prereq::databases()?;
     sh(cargo().args([
         "build",
@@ -154,7 +160,7 @@ pub(crate) fn run(args: &[String]) -> Result {
             ("INTERNAL_API_KEY", KEY.to_owned()),
             ("EVENT_STREAM_PREFIX", stack.prefix.clone()),
             ("CONSUMER_NAME", consumer.to_owned()),
-            ("RUST_LOG", "info".to_owned()),
+            ("RUST_LOG", log_level.clone()),
         ]
     };
     let mut print_env = common(print_port, "print-load");

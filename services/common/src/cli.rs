@@ -40,7 +40,7 @@ pub fn main<S: Service>() -> ExitCode {
     match command {
         "healthcheck" => healthcheck(S::DEFAULT_PORT),
         "serve" | "migrate" => {
-            crate::telemetry::init(S::NAME);
+            let _log = crate::telemetry::init(S::NAME);
             let config = match S::config(&Vars::from_env()) {
                 Ok(c) => c,
                 Err(e) => {

@@ -20,15 +20,24 @@ tokio::task_local! {
     static CORRELATION_ID: String;
 }
 
+/// Keeps the log writer thread alive; dropping it flushes what is queued.
+pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
+
 /// Installs the global subscriber: JSON lines unless `LOG_FORMAT=pretty`;
-/// level from `RUST_LOG` (default `info`). Safe to call twice (tests).
-pub fn init(service: &'static str) {
+/// level from `RUST_LOG` (default `info`). Lines are written by a separate
+/// thread: a request never waits for stdout, and nothing is dropped (the
+/// queue blocks when full instead). Safe to call twice (tests).
+pub fn init(service: &'static str) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let pretty = std::env::var("LOG_FORMAT").is_ok_and(|v| v == "pretty");
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
     let result = if pretty {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_target(false)
+            .with_writer(writer)
             .try_init()
     } else {
         tracing_subscriber::fmt()
@@ -37,6 +46,7 @@ pub fn init(service: &'static str) {
             .with_current_span(true)
             .with_span_list(false)
             .with_env_filter(filter)
+            .with_writer(writer)
             .try_init()
     };
     if result.is_ok() {
@@ -45,6 +55,9 @@ pub fn init(service: &'static str) {
             version = env!("CARGO_PKG_VERSION"),
             "logging started"
         );
+        LogGuard(Some(guard))
+    } else {
+        LogGuard(None)
     }
 }
 

@@ -44,7 +44,10 @@ impl Harness {
     /// Everything but the running service.
     pub(crate) async fn prepare(extra: &[(&str, &str)]) -> Self {
         if std::env::var_os("RUST_LOG").is_some() {
-            service_common::telemetry::init("print-test");
+            // Logs for the whole test process: the writer lives until exit.
+            static LOG: std::sync::OnceLock<service_common::telemetry::LogGuard> =
+                std::sync::OnceLock::new();
+            LOG.get_or_init(|| service_common::telemetry::init("print-test"));
         }
         let db = TestDatabase::create().await;
         let prefix = stream_prefix();
