@@ -46,6 +46,7 @@ pub struct LineItem {
     jobs_expected: i32,
     error: Option<String>,
     failed_step: Option<String>,
+    gridflock_sku: Option<String>,
 }
 
 /// A mirrored print job.
@@ -82,7 +83,7 @@ async fn detail(pool: &PgPool, id: Uuid, tenant: Option<Uuid>) -> ApiResult<Orde
     .ok_or_else(|| Problem::not_found(format!("order {id}")))?;
     let line_items = sqlx::query_as(
         "SELECT id, shopify_line_item_id, sku, title, quantity, properties, status, mapping_id, jobs_expected, \
-         error, failed_step FROM line_items WHERE order_id = $1 ORDER BY position",
+         error, failed_step, gridflock_sku FROM line_items WHERE order_id = $1 ORDER BY position",
     )
     .bind(id)
     .fetch_all(pool)
