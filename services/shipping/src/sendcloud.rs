@@ -307,11 +307,7 @@ mod tests {
     use super::*;
 
     fn read(name: &str) -> Value {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared/fixtures"))
-            .find(|p| p.is_dir())
-            .unwrap_or_else(|| "/work/shared/fixtures".into());
+        let dir = service_common::testing::fixtures_dir();
         let bytes = std::fs::read(dir.join(name)).expect("fixture");
         serde_json::from_slice(&bytes).expect("JSON")
     }

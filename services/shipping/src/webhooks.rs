@@ -142,11 +142,7 @@ mod tests {
 
     #[test]
     fn accepts_sendcloud_published_vector_only() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared/fixtures"))
-            .find(|p| p.is_dir())
-            .unwrap_or_else(|| "/work/shared/fixtures".into());
+        let dir = service_common::testing::fixtures_dir();
         let raw = std::fs::read(dir.join("sendcloud_signature_vector__sendcloud-docs.json"))
             .expect("fixture");
         let vector: Value = serde_json::from_slice(&raw).expect("JSON");

@@ -14,15 +14,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The shared vendor fixtures: `GRIDFLOCK_FIXTURES`, else `../shared/fixtures`
-/// beside the checkout.
+/// A shared vendor fixture (see `service_common::testing::fixtures_dir`).
 pub fn fixture_path(name: &str) -> PathBuf {
-    let dir = std::env::var_os("GRIDFLOCK_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-        });
-    dir.join(name)
+    service_common::testing::fixtures_dir().join(name)
 }
 
 pub fn fixture(name: &str) -> Value {
