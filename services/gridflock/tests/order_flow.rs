@@ -109,12 +109,13 @@ fn gcode_files(stack: &Stack) -> Vec<svc_fakes::simplyprint::FakeFile> {
 async fn a_grid_custom_order_is_generated_sliced_uploaded_and_queued_plate_by_plate() {
     let stack = prepared().await;
     send(&stack, &grid_order(9001, "300", "100 mm")).await;
-    let order = eventually(WAIT, "the line item's print jobs", || async {
+    // The line item's jobs are recorded first, the order's state follows
+    // in the same handler's last transaction.
+    let order = eventually(WAIT, "print jobs and the order PRINTING", || async {
         let o = orders(&stack).await.into_iter().next()?;
-        (o["lineItems"][0]["status"] == "JOBS_CREATED").then_some(o)
+        (o["lineItems"][0]["status"] == "JOBS_CREATED" && o["status"] == "PRINTING").then_some(o)
     })
     .await;
-    assert_eq!(order["status"], "PRINTING");
     assert_eq!(order["lineItems"][0]["gridflockSku"], "GF-300x100-IP-NOMAG");
     let gcode = gcode_files(&stack);
     let plates = gcode.len();
@@ -180,7 +181,10 @@ async fn twenty_concurrent_orders_for_one_new_size_share_one_pipeline() {
         20 * plates,
         "every order prints every plate"
     );
-    assert!(all.iter().all(|o| o["status"] == "PRINTING"));
+    assert!(
+        all.iter()
+            .all(|o| o["printJobs"].as_array().map(Vec::len) == Some(plates))
+    );
     stack.stop().await;
 }
 
