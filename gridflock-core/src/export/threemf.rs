@@ -17,8 +17,7 @@ use std::io::{Cursor, Write as _};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
-/// Gap between neighbouring plates in the build layout, in mm.
-pub const GAP_MM: f64 = 10.0;
+pub use super::arrange::GAP_MM;
 
 /// Deflate level used for every entry.
 const DEFLATE_LEVEL: i64 = 6;
@@ -136,7 +135,8 @@ fn write_model(out: &mut impl std::io::Write, plates: &[(&str, &Mesh)]) -> std::
         buf.push_str("    </triangles>\n   </mesh>\n  </object>\n");
     }
     buf.push_str(" </resources>\n <build>\n");
-    for (i, [tx, ty, tz]) in layout(plates).into_iter().enumerate() {
+    let meshes: Vec<&Mesh> = plates.iter().map(|(_, m)| *m).collect();
+    for (i, [tx, ty, tz]) in super::arrange::offsets(&meshes).into_iter().enumerate() {
         let _ = writeln!(
             buf,
             r#"  <item objectid="{}" transform="1 0 0 0 1 0 0 0 1 {tx} {ty} {tz}"/>"#,
@@ -145,29 +145,6 @@ fn write_model(out: &mut impl std::io::Write, plates: &[(&str, &Mesh)]) -> std::
     }
     buf.push_str(" </build>\n</model>\n");
     flush(&mut buf, true)
-}
-
-/// Translation of every object: side by side along x with [`GAP_MM`] between
-/// bounding boxes, each on y = 0 and z = 0. Values are rounded to 1 µm so that
-/// they print as short decimals.
-fn layout(plates: &[(&str, &Mesh)]) -> Vec<[f64; 3]> {
-    let round = |v: f64| {
-        let r = (v * 1000.0).round() / 1000.0;
-        if r == 0.0 { 0.0 } else { r }
-    };
-    let mut cursor = 0.0f64;
-    plates
-        .iter()
-        .map(|(_, mesh)| match mesh.bounds() {
-            Some((min, max)) => {
-                let [min, max] = [min, max].map(|p| p.map(f64::from));
-                let t = [round(cursor - min[0]), round(-min[1]), round(-min[2])];
-                cursor = round(cursor + (max[0] - min[0]) + GAP_MM);
-                t
-            }
-            None => [round(cursor), 0.0, 0.0],
-        })
-        .collect()
 }
 
 fn escape(text: &str) -> String {

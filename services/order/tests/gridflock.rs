@@ -67,8 +67,13 @@ async fn invalid_properties_mark_only_that_item_and_the_rest_of_the_order_is_pri
     .await;
     eventually(
         Duration::from_secs(20),
-        "the standard item queued",
-        || async { (flow.farm.queue().len() == 3).then_some(()) },
+        "the standard item queued and the order PRINTING",
+        || async {
+            let ready = flow.farm.queue().len() == 3
+                && flow.lines().await[1].0 == "JOBS_CREATED"
+                && flow.order_status().await == "PRINTING";
+            ready.then_some(())
+        },
     )
     .await;
     let lines = flow.lines().await;
@@ -91,7 +96,6 @@ async fn invalid_properties_mark_only_that_item_and_the_rest_of_the_order_is_pri
             .unwrap_or("")
             .contains("Width (mm)")
     );
-    assert_eq!(flow.order_status().await, "PRINTING");
     flow.stop().await;
 }
 
@@ -104,9 +108,14 @@ async fn an_existing_mapping_for_the_current_settings_prints_at_once_without_a_p
     map(&flow, &plan.sku, &plan.plan_hash, 4).await;
     flow.send_items(6002, json!([grid_item(60020, props_450x320(), 2)]))
         .await;
-    eventually(Duration::from_secs(20), "eight queued plates", || async {
-        (flow.farm.queue().len() == 8).then_some(())
-    })
+    eventually(
+        Duration::from_secs(20),
+        "eight queued plates, jobs recorded",
+        || async {
+            (flow.farm.queue().len() == 8 && flow.lines().await[0].0 == "JOBS_CREATED")
+                .then_some(())
+        },
+    )
     .await;
     let lines = flow.lines().await;
     assert_eq!(lines[0].0, "JOBS_CREATED");

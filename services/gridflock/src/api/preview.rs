@@ -6,7 +6,6 @@ use crate::input::{Choice, DEFAULT_PRINTER_PROFILE, Planned, parse_connector};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use gridflock_core::export::threemf::GAP_MM;
 use gridflock_core::{Mesh, Plan, printers};
 use serde::{Deserialize, Serialize};
 use service_common::contracts::ConnectorType;
@@ -80,7 +79,9 @@ pub async fn preview(
         .run(move || -> Result<Vec<u8>, String> {
             let meshes = gridflock_core::build(&plan);
             match format {
-                Format::Stl => Ok(gridflock_core::export::stl::binary(&side_by_side(&meshes))),
+                Format::Stl => Ok(gridflock_core::export::stl::binary(
+                    &gridflock_core::export::arrange::side_by_side(&meshes),
+                )),
                 Format::ThreeMf => {
                     let names: Vec<String> =
                         (1..=meshes.len()).map(|n| format!("Plate {n}")).collect();
@@ -108,38 +109,6 @@ pub async fn preview(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
-}
-
-/// One mesh with the plates side by side along x, [`GAP_MM`] apart, each
-/// resting on z = 0 with its lower y edge on y = 0: the arrangement of
-/// gridflock-core's 3MF build, so both formats look alike. The plates are
-/// only moved, never changed.
-fn side_by_side(meshes: &[Mesh]) -> Mesh {
-    let mut out = Mesh {
-        positions: Vec::with_capacity(meshes.iter().map(|m| m.positions.len()).sum()),
-        indices: Vec::with_capacity(meshes.iter().map(|m| m.indices.len()).sum()),
-    };
-    let mut cursor = 0.0f64;
-    for mesh in meshes {
-        let Some((min, max)) = mesh.bounds() else {
-            continue;
-        };
-        let offset = [
-            cursor - f64::from(min[0]),
-            -f64::from(min[1]),
-            -f64::from(min[2]),
-        ];
-        let base = out.vertex_count() as u32;
-        for p in mesh.positions.chunks_exact(3) {
-            for axis in 0..3 {
-                out.positions
-                    .push((f64::from(p[axis]) + offset[axis]) as f32);
-            }
-        }
-        out.indices.extend(mesh.indices.iter().map(|i| i + base));
-        cursor += f64::from(max[0] - min[0]) + GAP_MM;
-    }
-    out
 }
 
 /// Query of `GET /api/v1/gridflock/plan` (parsed by hand so that a bad
@@ -301,33 +270,6 @@ pub async fn plan_summary(Query(q): Query<PlanQuery>) -> ApiResult<Json<PlanSumm
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plates_sit_side_by_side_without_changing_shape() {
-        let plan = gridflock_core::plan(&gridflock_core::Params::new(300.0, 100.0)).expect("plan");
-        let meshes = gridflock_core::build(&plan);
-        assert!(meshes.len() >= 2);
-        let set = side_by_side(&meshes);
-        assert_eq!(
-            set.triangle_count(),
-            meshes.iter().map(Mesh::triangle_count).sum::<usize>()
-        );
-        let (min, max) = set.bounds().expect("bounds");
-        assert!(min.iter().all(|v| v.abs() < 1e-3), "{min:?}");
-        let widths: f32 = meshes
-            .iter()
-            .map(|m| m.bounds().map_or(0.0, |(lo, hi)| hi[0] - lo[0]))
-            .sum();
-        let gaps = (meshes.len() - 1) as f32 * GAP_MM as f32;
-        assert!(
-            (max[0] - (widths + gaps)).abs() < 1e-2,
-            "{} vs {}",
-            max[0],
-            widths + gaps
-        );
-        let volume: f64 = meshes.iter().map(Mesh::volume).sum();
-        assert!((set.volume() - volume).abs() / volume < 1e-4);
-    }
 
     #[test]
     fn query_errors_name_every_bad_parameter() {
