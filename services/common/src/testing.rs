@@ -190,6 +190,20 @@ impl RunningService {
     }
 }
 
+/// Waits until the relay has published everything committed to the outbox
+/// of `pool`'s schema, so that reading a stream sees all events so far.
+pub async fn outbox_drained(pool: &sqlx::PgPool) {
+    eventually(Duration::from_secs(20), "the outbox relayed", || async {
+        let unpublished: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                .fetch_one(pool)
+                .await
+                .ok()?;
+        (unpublished == 0).then_some(())
+    })
+    .await;
+}
+
 /// Polls `check` until it returns `Some` or `timeout` passes.
 pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
 where

@@ -300,6 +300,7 @@ impl Stack {
 
     /// Envelopes on the Redis stream of `event_type`.
     pub async fn stream(&self, event_type: &str) -> Vec<Value> {
+        service_common::testing::outbox_drained(&self.pool).await;
         let mut r = redis().await;
         let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(stream_key(&self.prefix, event_type))

@@ -198,8 +198,10 @@ impl Harness {
         self.fake.add_file(name, b"G28\nG1 X10 Y10\n")
     }
 
-    /// The envelopes published on `event_type`'s stream so far.
+    /// The envelopes published on `event_type`'s stream, once the relay has
+    /// published everything committed so far.
     pub(crate) async fn events(&self, event_type: &str) -> Vec<Envelope> {
+        service_common::testing::outbox_drained(&self.sql().await).await;
         let mut redis = service_common::testing::redis().await;
         let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(stream_key(&self.prefix, event_type))

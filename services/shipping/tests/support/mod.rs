@@ -231,15 +231,7 @@ impl Harness {
     /// The events of `event_type` on the bus, once the relay has published
     /// everything the service committed so far.
     pub async fn events(&self, event_type: &str) -> Vec<Envelope> {
-        eventually(WAIT, "the outbox relayed", || async {
-            let unpublished: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-                    .fetch_one(&self.pool)
-                    .await
-                    .ok()?;
-            (unpublished == 0).then_some(())
-        })
-        .await;
+        service_common::testing::outbox_drained(&self.pool).await;
         let mut r = redis().await;
         let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(stream_key(&self.prefix, event_type))
