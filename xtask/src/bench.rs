@@ -4,7 +4,7 @@ use crate::util::{Result, cargo, output, sh, target_dir};
 use std::process::Command;
 
 /// The named inputs of `benches/` (see `gridflock_benches::INPUTS`).
-const INPUTS: &[&str] = &[
+pub(crate) const INPUTS: &[&str] = &[
     "84x84-IP-MAG",
     "450x320-IP-MAG",
     "450x320-EP-NOMAG",
@@ -13,16 +13,7 @@ const INPUTS: &[&str] = &[
 
 pub(crate) fn run() -> Result {
     sh(cargo().args(["bench", "-p", "gridflock-benches", "--bench", "plate_sets"]))?;
-    sh(cargo().args([
-        "build",
-        "--profile",
-        "bench",
-        "-p",
-        "gridflock-benches",
-        "--bin",
-        "peak-mem",
-    ]))?;
-    let peak_mem = target_dir().join("release").join("peak-mem");
+    let peak_mem = crate::bench_gate::build_probe()?;
     let mut rows = Vec::new();
     for name in INPUTS {
         let median_ms = median_ns(name)? / 1e6;
