@@ -13,7 +13,17 @@ pub(crate) fn ensure_all() -> Result<PathBuf> {
     prusa_slicer()?;
     databases()?;
     deployment_checkers()?;
+    valgrind()?;
     python()
+}
+
+/// valgrind, for the instruction counts of the benchmark gate
+/// (`xtask/tests/bench_gate.rs` counts one named input for real).
+fn valgrind() -> Result {
+    if on_path("valgrind") {
+        return Ok(());
+    }
+    apt_install(&["valgrind"])
 }
 
 /// The checkers of the deployment files (`xtask/tests/{compose,dockerfiles,

@@ -8,26 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const IMAGES: &[&str] = &[
-    "gateway",
-    "order",
-    "print",
-    "shipping",
-    "gridflock",
-    "slicer",
-    "web",
-    "docs",
-];
+mod deployment_tools;
 
-/// Fails the test, with an install hint, when a tool is missing: a missing
-/// tool must never make these tests pass by skipping them.
-fn require(program: &str, hint: &str) {
-    let found = Command::new(program).arg("--version").output();
-    assert!(
-        found.is_ok_and(|o| o.status.success()),
-        "`{program}` is required for this test but was not found; {hint}"
-    );
-}
+use deployment_tools::{IMAGES, tool};
 
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
@@ -85,7 +68,8 @@ fn git(root: &Path, args: &[&str]) -> String {
 
 impl Fixture {
     fn new() -> Self {
-        require("git", "install it with `sudo apt-get install -y git`");
+        // A missing git fails the test with an install hint, never skips it.
+        tool("git", "apt-get install -y git");
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().to_path_buf();
         write(
@@ -446,7 +430,7 @@ fn lock_changes_are_judged_per_package() {
 fn force_marks_everything() {
     let f = Fixture::new();
     f.commit(&[(".ci/run", "#!/bin/sh\ntrue\n")]);
-    expect(&f.affected(&["--force"]), IMAGES, true);
+    expect(&f.affected(&["--force"]), &IMAGES, true);
     // ForceFullVersioningAndDeployment needs no history at all.
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["affected", "--force"])
