@@ -65,7 +65,7 @@ compose() { docker compose "$@"; }
 # the service has no container yet (first deploy).
 running_tag() {
   local id image
-  id=$(compose ps -q "$1" 2>/dev/null || true)
+  id=$(compose ps -a -q "$1" 2>/dev/null || true)
   [[ -n $id ]] || return 0
   image=$(docker inspect --format '{{.Config.Image}}' "$id" 2>/dev/null || true)
   [[ $image == *:* ]] && printf '%s' "${image##*:}"
@@ -88,7 +88,7 @@ wait_healthy() {
   local service=$1 id status deadline
   deadline=$((SECONDS + HEALTH_TIMEOUT))
   while :; do
-    id=$(compose ps -q "$service" 2>/dev/null || true)
+    id=$(compose ps -a -q "$service" 2>/dev/null || true)
     status=
     if [[ -n $id ]]; then
       status=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || true)
