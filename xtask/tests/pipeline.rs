@@ -5,7 +5,7 @@
 
 mod deployment_tools;
 
-use deployment_tools::{IMAGES, Scratch, check_jsonschema, root, run, text};
+use deployment_tools::{IMAGES, Scratch, check_jsonschema, root, run, shellcheck, text};
 use serde_yaml::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -270,6 +270,86 @@ fn force_parameter_variables_and_stages() {
         .find(|s| s["task"].as_str() == Some("SSH@0"))
         .expect("an SSH@0 step");
     let inline = ssh["inputs"]["inline"].as_str().expect("inline script");
-    assert!(inline.contains("./deploy.sh \"$(imageTag)\" $images"));
+    assert!(inline.contains("./deploy.sh \"$(imageTag)\" \"${images[@]}\""));
     assert!(root().join("deployment/staging/deploy.sh").is_file());
+}
+
+/// Every shell script in `value`: `bash` steps and SSH `inline` scripts.
+fn shell_scripts(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Mapping(map) => {
+            if let Some(script) = value["bash"].as_str() {
+                out.push(script.to_owned());
+            }
+            if let Some(script) = value["inputs"]["inline"].as_str() {
+                out.push(script.to_owned());
+            }
+            for v in map.values() {
+                shell_scripts(v, out);
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|v| shell_scripts(v, out)),
+        _ => {}
+    }
+}
+
+/// The script as bash sees it after Azure has substituted its macros
+/// (`$(name)`) and template expressions (`${{ … }}`): plain words.
+fn substitute_azure(script: &str) -> String {
+    let mut out = String::new();
+    let mut rest = script;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(end) = tail.strip_prefix("${{").and_then(|t| t.find("}}")) {
+            out.push_str("azure_parameter");
+            rest = &tail[3 + end + 2..];
+            continue;
+        }
+        if let Some(after) = tail.strip_prefix("$(") {
+            let len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(after.len());
+            if len > 0 && after[len..].starts_with(')') {
+                out.push_str("azure_macro");
+                rest = &after[len + 1..];
+                continue;
+            }
+        }
+        out.push('$');
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn every_script_passes_shellcheck() {
+    let checker = shellcheck();
+    let mut scripts = Vec::new();
+    shell_scripts(&load(PIPELINE), &mut scripts);
+    shell_scripts(&load(".azure-pipelines/package-image.yml"), &mut scripts);
+    assert!(scripts.len() >= 10, "found only {} scripts", scripts.len());
+    let scratch = Scratch::new("pipeline-shellcheck");
+    for (i, script) in scripts.iter().enumerate() {
+        let file = scratch.0.join(format!("step-{i}.sh"));
+        std::fs::write(&file, format!("#!/bin/bash\n{}", substitute_azure(script)))
+            .expect("write script");
+        let out = run(Command::new(&checker).arg(&file));
+        assert!(
+            out.status.success(),
+            "shellcheck on\n{script}\n{}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn azure_macros_become_words() {
+    assert_eq!(
+        substitute_azure(
+            "cd \"$(stagingDirectory)\" && x=$(git rev-parse HEAD) ${{ parameters.a }} $HOME $"
+        ),
+        "cd \"azure_macro\" && x=$(git rev-parse HEAD) azure_parameter $HOME $"
+    );
 }
