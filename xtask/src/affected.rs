@@ -492,17 +492,52 @@ fn show(repo: &Path, rev: &str, path: &str) -> Option<String> {
     run(git(repo).args(["show", &format!("{rev}:{path}")])).ok()
 }
 
-/// Runs the whole detection on the repository at `repo`, whose work tree must
-/// be at `head` (cargo reads the manifests from disk).
+/// A detached checkout of one commit under the temp directory, for reading
+/// its Cargo manifests; removed again on drop.
+struct Checkout {
+    repo: PathBuf,
+    dir: PathBuf,
+}
+
+impl Checkout {
+    fn new(repo: &Path, commit: &str) -> Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("xtask-affected-{}-{nanos}", std::process::id()));
+        run(git(repo)
+            .args(["worktree", "add", "--detach", "--quiet"])
+            .arg(&dir)
+            .arg(commit))?;
+        Ok(Self {
+            repo: repo.to_path_buf(),
+            dir,
+        })
+    }
+}
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        let _ = run(git(&self.repo)
+            .args(["worktree", "remove", "--force"])
+            .arg(&self.dir));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs the whole detection on the repository at `repo`. Cargo reads the
+/// manifests of `head` from disk: from the work tree when it is at `head`,
+/// else from a temporary checkout of it.
 pub(crate) fn detect(repo: &Path, base: &str, head: &str) -> Result<Report> {
     let base = rev_parse(repo, base)?;
     let head = rev_parse(repo, head)?;
-    let checked_out = rev_parse(repo, "HEAD")?;
-    if checked_out != head {
-        return Err(format!(
-            "the work tree is at {checked_out}, not at --head {head}; check out the head commit first"
-        ));
-    }
+    let checkout = if rev_parse(repo, "HEAD")? == head {
+        None
+    } else {
+        Some(Checkout::new(repo, &head)?)
+    };
+    let tree = checkout.as_ref().map_or(repo, |c| c.dir.as_path());
     let diff = run(git(repo).args(["diff", "--name-only", "-z", "--no-renames", &base, &head]))?;
     let changed: Vec<String> = diff
         .split('\0')
@@ -512,7 +547,7 @@ pub(crate) fn detect(repo: &Path, base: &str, head: &str) -> Result<Report> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let metadata =
         run(Command::new(cargo)
-            .current_dir(repo)
+            .current_dir(tree)
             .args(["metadata", "--format-version", "1"]))?;
     let graph = Graph::from_metadata(&metadata)?;
     let locked = if changed.iter().any(|p| p == "Cargo.lock") {

@@ -427,6 +427,18 @@ fn lock_changes_are_judged_per_package() {
 }
 
 #[test]
+fn head_other_than_the_work_tree_is_read_from_its_own_checkout() {
+    // The work tree moves on past --head; the answer is about --head.
+    let f = Fixture::new();
+    f.commit(&[("services/print/src/lib.rs", "pub fn g() {}\n")]);
+    let head = git(&f.root, &["rev-parse", "HEAD"]);
+    f.commit(&[("gridflock-core/src/lib.rs", "pub fn g() {}\n")]);
+    expect(&f.affected(&["--head", &head]), &["print"], true);
+    let worktrees = git(&f.root, &["worktree", "list"]);
+    assert_eq!(worktrees.lines().count(), 1, "left behind:\n{worktrees}");
+}
+
+#[test]
 fn force_marks_everything() {
     let f = Fixture::new();
     f.commit(&[(".ci/run", "#!/bin/sh\ntrue\n")]);
