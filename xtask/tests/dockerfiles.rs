@@ -248,8 +248,9 @@ fn dependencies_are_built_before_the_sources_are_copied() {
             .unwrap_or_else(|| panic!("{name}: no `cargo chef cook --bin {binary}`"));
             let build = position(&|i| {
                 i.keyword == "RUN"
-                    && i.args
-                        .contains(&format!("cargo build --release --locked --bin {binary}"))
+                    && i.args.contains(&format!(
+                        "cargo build --release --locked -p {binary} --bin {binary}"
+                    ))
             })
             .unwrap_or_else(|| panic!("{name}: no release build of {binary}"));
             let copy_all = instructions[cook..build]
