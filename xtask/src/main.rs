@@ -9,6 +9,7 @@
 //! * `cargo xtask bindings [golden] [py] [node] [wasm]`: build the Python, Node
 //!   and WASM bindings and run their test suites.
 //! * `cargo xtask affected --base <rev> --head <rev>`: images touched by a change.
+//! * `cargo xtask stack [--demo]`: the whole stack as local processes until Ctrl-C.
 
 mod affected;
 mod bench;
@@ -17,12 +18,14 @@ mod bindings;
 mod ci;
 mod load;
 mod prereq;
+mod stack;
 mod util;
 mod validate;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci | validate-meshes | bench | bindings | load | affected>
+const USAGE: &str =
+    "usage: cargo xtask <ci | validate-meshes | bench | bindings | load | affected | stack>
 
   ci               prerequisites, fmt, clippy, tests, wasm32 build, mesh validation, bench build
   validate-meshes  generate reference plate sets and check every plate with trimesh,
@@ -37,7 +40,11 @@ const USAGE: &str = "usage: cargo xtask <ci | validate-meshes | bench | bindings
   load             order-service webhook load benchmark and idle memory of the services
                    (--rate N per second, default 1500; --seconds N, default 20)
   affected         images a change touches, as Azure output variables
-                   (--base REV --head REV | --force; --json FILE; --repo DIR)";
+                   (--base REV --head REV | --force; --json FILE; --repo DIR)
+  stack            PostgreSQL, Redis, the fakes and the six services as local processes
+                   on the compose ports until Ctrl-C (--demo: follow two orders to SHIPPED;
+                   bench-reads [--connections N] [--seconds N]: read load through the
+                   gateway with the services' memory; --release, --any-ports, --run-dir DIR)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -53,6 +60,7 @@ fn main() -> ExitCode {
         Some("bindings") => bindings::run(&args[1..]),
         Some("load") => load::run(&args[1..]),
         Some("affected") => affected::main(&args[1..]),
+        Some("stack") => stack::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
