@@ -149,19 +149,35 @@ impl StackClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value)> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.gateway))
-            .bearer_auth(&shop.token);
-        if let Some(body) = body {
-            request = request.json(body);
+        // An operator is limited to GATEWAY_RATE_LIMIT_PER_MINUTE requests;
+        // a well-behaved client waits as long as Retry-After says.
+        for _ in 0..5 {
+            let mut request = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.gateway))
+                .bearer_auth(&shop.token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let r = request
+                .send()
+                .await
+                .with_context(|| format!("gateway {path}"))?;
+            if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                let wait = r
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 60);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            let status = r.status().as_u16();
+            return Ok((status, r.json().await.unwrap_or(Value::Null)));
         }
-        let r = request
-            .send()
-            .await
-            .with_context(|| format!("gateway {path}"))?;
-        let status = r.status().as_u16();
-        Ok((status, r.json().await.unwrap_or(Value::Null)))
+        bail!("gateway {path}: still rate-limited after five waits")
     }
 
     /// An operator GET that must succeed.
@@ -172,21 +188,21 @@ impl StackClient {
         }
     }
 
-    /// The shop's order with this Shopify id, with line items and print jobs.
-    pub async fn order(&self, shop: &Shop, shopify_order_id: i64) -> Result<Option<Value>> {
+    /// The id of the shop's order with this Shopify id, once it is stored.
+    pub async fn order_id(&self, shop: &Shop, shopify_order_id: i64) -> Result<Option<String>> {
         let list = self.get(shop, "/api/v1/orders?limit=200").await?;
-        let Some(id) = list
+        Ok(list
             .as_array()
             .into_iter()
             .flatten()
             .find(|o| o["shopifyOrderId"] == shopify_order_id)
             .and_then(|o| o["id"].as_str())
-        else {
-            return Ok(None);
-        };
-        self.get(shop, &format!("/api/v1/orders/{id}"))
-            .await
-            .map(Some)
+            .map(str::to_owned))
+    }
+
+    /// An order with its line items and print jobs.
+    pub async fn order(&self, shop: &Shop, id: &str) -> Result<Value> {
+        self.get(shop, &format!("/api/v1/orders/{id}")).await
     }
 
     /// Shopify: the order exists in the shop (its fulfilment orders are

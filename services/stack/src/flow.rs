@@ -136,10 +136,11 @@ pub async fn follow(
         Until::Delivered => "DELIVERED",
     };
     let deadline = Instant::now() + timeout;
+    let mut id = None;
     loop {
         // A backend restarting answers 502 for a moment: a failed poll is
         // retried until the deadline, a refused line item is not.
-        let polled = poll(client, shop, shopify_id).await;
+        let polled = poll(client, shop, shopify_id, &mut id).await;
         if let Ok(Some(order)) = &polled {
             let now = describe(order);
             if now != last {
@@ -175,12 +176,26 @@ pub async fn follow(
                     .unwrap_or_default()
             );
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        // About one request a second: well within an operator's rate limit.
+        tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
 
-async fn poll(client: &StackClient, shop: &Shop, shopify_id: i64) -> Result<Option<Value>> {
-    client.order(shop, shopify_id).await
+const POLL_INTERVAL: Duration = Duration::from_millis(700);
+
+async fn poll(
+    client: &StackClient,
+    shop: &Shop,
+    shopify_id: i64,
+    id: &mut Option<String>,
+) -> Result<Option<Value>> {
+    if id.is_none() {
+        *id = client.order_id(shop, shopify_id).await?;
+    }
+    match id {
+        Some(id) => client.order(shop, id).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Plays the farm and the carrier one step: prints what is queued, and
@@ -195,6 +210,9 @@ async fn advance(
     let status = order["status"].as_str().unwrap_or("");
     if matches!(status, "PENDING" | "PROCESSING" | "PRINTING") {
         client.print_everything_queued().await?;
+    }
+    if !matches!(status, "PRINTED" | "SHIPPING" | "SHIPPED") {
+        return Ok(false);
     }
     let Some(parcel) = parcel_of(client, shop, order).await? else {
         return Ok(false);
