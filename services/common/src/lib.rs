@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod problem;
 pub mod server;
+pub mod stores;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;

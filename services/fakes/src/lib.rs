@@ -6,6 +6,7 @@
 //!
 //! The wire contracts follow `specs/external-apis.md` sections 1, 2 and 3.
 
+mod failures;
 pub mod recorded;
 pub mod sendcloud;
 mod serve;

@@ -100,6 +100,22 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// `GET /_control/requests`: the log as JSON, oldest first; merged into each
+/// fake's router.
+pub(crate) fn control_route<S: Clone + Send + Sync + 'static>(log: RequestLog) -> axum::Router<S> {
+    axum::Router::new().route(
+        "/_control/requests",
+        axum::routing::get(move || {
+            let log = log.clone();
+            async move {
+                let list: Vec<serde_json::Value> =
+                    log.all().iter().map(RecordedRequest::to_json).collect();
+                axum::Json(serde_json::json!({ "requests": list }))
+            }
+        }),
+    )
+}
+
 /// Middleware that records every request into the log in its state, except
 /// the fakes' own `/_control` routes, which are not part of the imitated API.
 pub(crate) async fn record_requests(

@@ -22,6 +22,7 @@ use redis::aio::ConnectionManager;
 use routes::{Backend, ROUTES};
 use service_common::auth::{InternalKey, require_internal_key};
 use service_common::server::standard_layers;
+use service_common::stores::{Stores, migrated_pool};
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -69,8 +70,9 @@ impl AppState {
 
 /// Applies the migrations.
 pub async fn migrate(config: Config) -> anyhow::Result<()> {
-    let pool = service_common::db::connect(&config.common.database_url, SCHEMA).await?;
-    service_common::db::migrate(&pool, &MIGRATIONS).await
+    migrated_pool(&config.common.database_url, SCHEMA, &MIGRATIONS)
+        .await
+        .map(drop)
 }
 
 fn method_filter(method: &str) -> MethodFilter {
@@ -172,12 +174,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let pool = service_common::db::connect(&config.common.database_url, SCHEMA).await?;
-    service_common::db::migrate(&pool, &MIGRATIONS).await?;
-    let redis = redis::Client::open(config.common.redis_url.as_str())?
-        .get_connection_manager()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to Redis: {e}"))?;
+    let Stores { pool, redis } = Stores::open(&config.common, SCHEMA, &MIGRATIONS).await?;
     let state = AppState {
         pool: pool.clone(),
         redis,

@@ -30,6 +30,7 @@ use service_common::auth::InternalKey;
 use service_common::events::relay;
 use service_common::health::Readiness;
 use service_common::server::{serve, standard_layers};
+use service_common::stores::{Stores, migrated_pool};
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -56,8 +57,9 @@ pub struct AppState {
 
 /// Applies the migrations.
 pub async fn migrate(config: Config) -> anyhow::Result<()> {
-    let pool = service_common::db::connect(&config.common.database_url, SCHEMA).await?;
-    service_common::db::migrate(&pool, &MIGRATIONS).await
+    migrated_pool(&config.common.database_url, SCHEMA, &MIGRATIONS)
+        .await
+        .map(drop)
 }
 
 /// The routes.
@@ -78,12 +80,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let common = config.common.clone();
-    let pool = service_common::db::connect(&common.database_url, SCHEMA).await?;
-    service_common::db::migrate(&pool, &MIGRATIONS).await?;
-    let redis = redis::Client::open(common.redis_url.as_str())?
-        .get_connection_manager()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to Redis: {e}"))?;
+    let Stores { pool, redis } = Stores::open(&common, SCHEMA, &MIGRATIONS).await?;
     tokio::fs::create_dir_all(&config.data_dir)
         .await
         .map_err(|e| {

@@ -20,9 +20,10 @@ use axum::Router;
 use axum::routing::{get, post, put};
 use service_common::auth::{InternalKey, require_internal_key};
 use service_common::client::ServiceClient;
-use service_common::events::{Consumer, ConsumerSettings, names, relay};
+use service_common::events::{Consumer, ConsumerSettings, names};
 use service_common::health::Readiness;
 use service_common::server::{Background, serve, standard_layers};
+use service_common::stores::{Stores, migrated_pool};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,8 +54,9 @@ pub struct AppState {
 
 /// Applies the migrations.
 pub async fn migrate(config: Config) -> anyhow::Result<()> {
-    let pool = service_common::db::connect(&config.common.database_url, SCHEMA).await?;
-    service_common::db::migrate(&pool, &MIGRATIONS).await
+    migrated_pool(&config.common.database_url, SCHEMA, &MIGRATIONS)
+        .await
+        .map(drop)
 }
 
 /// The routes.
@@ -130,12 +132,8 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let common = config.common.clone();
-    let pool = service_common::db::connect(&common.database_url, SCHEMA).await?;
-    service_common::db::migrate(&pool, &MIGRATIONS).await?;
-    let redis = redis::Client::open(common.redis_url.as_str())?
-        .get_connection_manager()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to Redis: {e}"))?;
+    let stores = Stores::open(&common, SCHEMA, &MIGRATIONS).await?;
+    let Stores { pool, redis } = stores.clone();
     let print = ServiceClient::new(
         "print-service",
         &config.print_service_url,
@@ -158,16 +156,7 @@ pub async fn run(
     };
 
     let background = Background::new();
-    background.spawn(
-        "outbox relay",
-        relay::run(
-            pool.clone(),
-            redis.clone(),
-            common.stream_prefix.clone(),
-            SCHEMA.to_owned(),
-            shutdown.clone(),
-        ),
-    );
+    stores.spawn_relay(&background, &common, SCHEMA, &shutdown);
     let settings = ConsumerSettings::new(
         &common.stream_prefix,
         SERVICE,

@@ -144,16 +144,13 @@ async fn plan_gridflock_line(
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join("; ");
-            return mark_line(
-                state,
-                tenant_id,
-                order_id,
-                line.id,
-                LineItemStatus::InvalidConfiguration,
-                Kind::InvalidConfiguration,
-                format!("GridFlock line item has an invalid configuration: {reason}"),
-            )
-            .await;
+            let error = format!("GridFlock line item has an invalid configuration: {reason}");
+            let failure = LineFailure {
+                to: LineItemStatus::InvalidConfiguration,
+                kind: Kind::InvalidConfiguration,
+                ..LineFailure::new(tenant_id, order_id, line.id, &error)
+            };
+            return fail_line_alone(state, failure).await;
         }
     };
     sqlx::query("UPDATE line_items SET gridflock_sku = $2, plan_hash = $3 WHERE id = $1")
@@ -211,33 +208,13 @@ async fn plan_gridflock_line(
             Ok(())
         }
         Err(ClientError::Refused { problem, .. }) => {
-            let mut tx = state.pool.begin().await?;
-            let changed = sqlx::query(
-                "UPDATE line_items SET status = $2, error = $3, failed_step = 'request', updated_at = now() \
-                 WHERE id = $1 AND status = 'PENDING'",
-            )
-            .bind(line.id)
-            .bind(LineItemStatus::GenerationFailed.as_str())
-            .bind(problem.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 1 {
-                notifications::record(
-                    &mut tx,
-                    Notice {
-                        tenant_id,
-                        kind: Kind::GenerationFailed,
-                        message: format!("gridflock-service refused {}: {problem}", planned.sku),
-                        order_id: Some(order_id),
-                        line_item_id: Some(line.id),
-                        default_url: state.config.notification_webhook_url.as_deref(),
-                    },
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
+            let error = problem.to_string();
+            let failure = LineFailure {
+                failed_step: Some("request"),
+                notice: format!("gridflock-service refused {}: {problem}", planned.sku),
+                ..LineFailure::new(tenant_id, order_id, line.id, &error)
+            };
+            fail_line_alone(state, failure.generation_failed()).await
         }
         Err(e) => Err(HandlerError::retry(e)),
     }
@@ -370,35 +347,16 @@ pub async fn on_pipeline_failed(state: AppState, e: Envelope) -> Result<(), Hand
     if !first_delivery(&mut tx, "gridflock-pipeline-failed", e.event_id).await? {
         return Ok(());
     }
-    let changed = sqlx::query(
-        "UPDATE line_items SET status = $3, error = $4, failed_step = $5, updated_at = now() \
-         WHERE id = $1 AND order_id = $2 AND status = 'AWAITING_GENERATION'",
-    )
-    .bind(p.line_item_id)
-    .bind(p.order_id)
-    .bind(LineItemStatus::GenerationFailed.as_str())
-    .bind(&p.error_message)
-    .bind(&p.step)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed == 1 {
-        notifications::record(
-            &mut tx,
-            Notice {
-                tenant_id: e.tenant_id,
-                kind: Kind::GenerationFailed,
-                message: format!(
-                    "GridFlock {} failed at step {}: {}",
-                    p.sku, p.step, p.error_message
-                ),
-                order_id: Some(p.order_id),
-                line_item_id: Some(p.line_item_id),
-                default_url: state.config.notification_webhook_url.as_deref(),
-            },
-        )
-        .await?;
-    }
+    let failure = LineFailure {
+        from: LineItemStatus::AwaitingGeneration,
+        failed_step: Some(&p.step),
+        notice: format!(
+            "GridFlock {} failed at step {}: {}",
+            p.sku, p.step, p.error_message
+        ),
+        ..LineFailure::new(e.tenant_id, p.order_id, p.line_item_id, &p.error_message)
+    };
+    fail_line(&mut tx, &state, failure.generation_failed()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -427,16 +385,12 @@ async fn unmapped(
     line_id: Uuid,
     reason: String,
 ) -> Result<(), HandlerError> {
-    mark_line(
-        state,
-        tenant_id,
-        order_id,
-        line_id,
-        LineItemStatus::Unmapped,
-        Kind::UnmappedLineItem,
-        reason,
-    )
-    .await
+    let failure = LineFailure {
+        to: LineItemStatus::Unmapped,
+        kind: Kind::UnmappedLineItem,
+        ..LineFailure::new(tenant_id, order_id, line_id, &reason)
+    };
+    fail_line_alone(state, failure).await
 }
 
 async fn refused(
@@ -446,52 +400,95 @@ async fn refused(
     line_id: Uuid,
     reason: String,
 ) -> Result<(), HandlerError> {
-    mark_line(
-        state,
-        tenant_id,
-        order_id,
-        line_id,
-        LineItemStatus::JobsFailed,
-        Kind::PrintJobsRefused,
-        reason,
-    )
-    .await
+    let failure = LineFailure {
+        to: LineItemStatus::JobsFailed,
+        kind: Kind::PrintJobsRefused,
+        ..LineFailure::new(tenant_id, order_id, line_id, &reason)
+    };
+    fail_line_alone(state, failure).await
 }
 
-async fn mark_line(
-    state: &AppState,
+/// A line item that cannot go on, and what the operator is told.
+struct LineFailure<'a> {
     tenant_id: Uuid,
     order_id: Uuid,
     line_id: Uuid,
-    status: LineItemStatus,
+    /// The status the line must still have; a redelivered event finds it
+    /// changed and does nothing, so the operator gets one notice.
+    from: LineItemStatus,
+    to: LineItemStatus,
     kind: Kind,
-    reason: String,
+    error: &'a str,
+    failed_step: Option<&'a str>,
+    notice: String,
+}
+
+impl<'a> LineFailure<'a> {
+    /// A pending line marked unmapped, with `error` as the notice; the
+    /// callers override what differs.
+    fn new(tenant_id: Uuid, order_id: Uuid, line_id: Uuid, error: &'a str) -> Self {
+        Self {
+            tenant_id,
+            order_id,
+            line_id,
+            from: LineItemStatus::Pending,
+            to: LineItemStatus::Unmapped,
+            kind: Kind::UnmappedLineItem,
+            error,
+            failed_step: None,
+            notice: error.to_owned(),
+        }
+    }
+
+    fn generation_failed(self) -> Self {
+        Self {
+            to: LineItemStatus::GenerationFailed,
+            kind: Kind::GenerationFailed,
+            ..self
+        }
+    }
+}
+
+/// Marks the line and records the notice within `conn`'s transaction.
+async fn fail_line(
+    conn: &mut PgConnection,
+    state: &AppState,
+    failure: LineFailure<'_>,
 ) -> Result<(), HandlerError> {
-    let mut tx = state.pool.begin().await?;
     let changed = sqlx::query(
-        "UPDATE line_items SET status = $2, error = $3, updated_at = now() WHERE id = $1 AND status = 'PENDING'",
+        "UPDATE line_items SET status = $4, error = $5, failed_step = $6, updated_at = now() \
+         WHERE id = $1 AND order_id = $2 AND status = $3",
     )
-    .bind(line_id)
-    .bind(status.as_str())
-    .bind(&reason)
-    .execute(&mut *tx)
+    .bind(failure.line_id)
+    .bind(failure.order_id)
+    .bind(failure.from.as_str())
+    .bind(failure.to.as_str())
+    .bind(failure.error)
+    .bind(failure.failed_step)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
-    // A redelivered event finds the line already marked: one notice only.
     if changed == 1 {
         notifications::record(
-            &mut tx,
+            conn,
             Notice {
-                tenant_id,
-                kind,
-                message: reason,
-                order_id: Some(order_id),
-                line_item_id: Some(line_id),
+                tenant_id: failure.tenant_id,
+                kind: failure.kind,
+                message: failure.notice,
+                order_id: Some(failure.order_id),
+                line_item_id: Some(failure.line_id),
                 default_url: state.config.notification_webhook_url.as_deref(),
             },
         )
         .await?;
     }
+    Ok(())
+}
+
+/// [`fail_line`] in a transaction of its own.
+async fn fail_line_alone(state: &AppState, failure: LineFailure<'_>) -> Result<(), HandlerError> {
+    let mut tx = state.pool.begin().await?;
+    fail_line(&mut tx, state, failure).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -26,9 +26,10 @@ mod webhooks;
 pub use config::Config;
 
 use service_common::auth::InternalKey;
-use service_common::events::{Consumer, ConsumerSettings, names, relay};
+use service_common::events::{Consumer, ConsumerSettings, names};
 use service_common::health::Readiness;
 use service_common::server::{Background, serve};
+use service_common::stores::{Stores, migrated_pool};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use std::sync::Arc;
@@ -38,9 +39,7 @@ use tokio_util::sync::CancellationToken;
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 async fn connect(config: &Config) -> anyhow::Result<PgPool> {
-    let pool = service_common::db::connect(&config.common.database_url, config::SERVICE).await?;
-    service_common::db::migrate(&pool, &MIGRATOR).await?;
-    Ok(pool)
+    migrated_pool(&config.common.database_url, config::SERVICE, &MIGRATOR).await
 }
 
 /// Applies the migrations (shared and print-service's) and returns.
@@ -58,11 +57,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let pool = connect(&config).await?;
-    let redis = redis::Client::open(config.common.redis_url.as_str())?
-        .get_connection_manager()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to Redis: {e}"))?;
+    let stores = Stores::open(&config.common, config::SERVICE, &MIGRATOR).await?;
+    let Stores { pool, redis } = stores.clone();
     let simplyprint = simplyprint::SimplyPrint::new(&config.simplyprint);
     let inbox_wake = Arc::new(tokio::sync::Notify::new());
 
@@ -73,16 +69,7 @@ pub async fn run(
         background.spawn(name, task);
     };
 
-    spawn(
-        "outbox-relay",
-        Box::pin(relay::run(
-            pool.clone(),
-            redis.clone(),
-            config.common.stream_prefix.clone(),
-            config::SERVICE.to_owned(),
-            shutdown.clone(),
-        )),
-    );
+    stores.spawn_relay(&background, &config.common, config::SERVICE, &shutdown);
     let consumer_pool = pool.clone();
     let consumer = Consumer::new(ConsumerSettings::new(
         &config.common.stream_prefix,

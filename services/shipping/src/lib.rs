@@ -27,9 +27,10 @@ pub use config::Config;
 
 use service_common::auth::InternalKey;
 use service_common::client::ServiceClient;
-use service_common::events::{Consumer, ConsumerSettings, names, relay};
+use service_common::events::{Consumer, ConsumerSettings, names};
 use service_common::health::Readiness;
 use service_common::server::{Background, serve};
+use service_common::stores::{Stores, migrated_pool};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use std::sync::Arc;
@@ -50,9 +51,7 @@ pub(crate) struct AppState {
 }
 
 async fn connect(config: &Config) -> anyhow::Result<PgPool> {
-    let pool = service_common::db::connect(&config.common.database_url, config::SCHEMA).await?;
-    service_common::db::migrate(&pool, &MIGRATOR).await?;
-    Ok(pool)
+    migrated_pool(&config.common.database_url, config::SCHEMA, &MIGRATOR).await
 }
 
 /// Applies the migrations (shared and shipping-service's) and returns.
@@ -70,11 +69,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let pool = connect(&config).await?;
-    let redis = redis::Client::open(config.common.redis_url.as_str())?
-        .get_connection_manager()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to Redis: {e}"))?;
+    let stores = Stores::open(&config.common, config::SCHEMA, &MIGRATOR).await?;
+    let Stores { pool, redis } = stores.clone();
     let config = Arc::new(config);
     let call_timeout = (config.worker.lease / 2).min(Duration::from_secs(60));
     let orders = orders::Orders(ServiceClient::new(
@@ -87,16 +83,7 @@ pub async fn run(
     // Dropping this future (a crash, an aborted task) drops `background`,
     // which aborts the work it spawned.
     let background = Background::new();
-    background.spawn(
-        "outbox-relay",
-        relay::run(
-            pool.clone(),
-            redis.clone(),
-            config.common.stream_prefix.clone(),
-            config::SCHEMA.to_owned(),
-            shutdown.clone(),
-        ),
-    );
+    stores.spawn_relay(&background, &config.common, config::SCHEMA, &shutdown);
     let consumer_pool = pool.clone();
     let consumer = Consumer::new(ConsumerSettings::new(
         &config.common.stream_prefix,

@@ -235,8 +235,8 @@ fn router(inner: Arc<Inner>) -> Router {
         .route("/_control/parcels/{id}/status", post(control_status))
         .route("/_control/fail-next", post(control_fail_next))
         .route("/_control/webhook-deliveries", get(control_deliveries))
-        .route("/_control/requests", get(control_requests))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "Not found.", None) })
+        .merge(crate::recorded::control_route(log.clone()))
         .with_state(inner)
         .layer(axum::middleware::from_fn_with_state(log, record_requests))
 }
@@ -465,14 +465,4 @@ async fn control_fail_next(
 
 async fn control_deliveries(State(inner): State<Arc<Inner>>) -> Response {
     axum::Json(json!({ "deliveries": lock(&inner.store).deliveries })).into_response()
-}
-
-async fn control_requests(State(inner): State<Arc<Inner>>) -> Response {
-    let list: Vec<Value> = inner
-        .log
-        .all()
-        .iter()
-        .map(RecordedRequest::to_json)
-        .collect();
-    axum::Json(json!({ "requests": list })).into_response()
 }

@@ -2,8 +2,8 @@
 //! failures, the rate-limit window and the webhook target.
 
 use super::model::{Failure, FakeParcel, FakeShipment, WebhookDelivery};
+use crate::failures::FailureQueue;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// Parcel ids start where Sendcloud's documentation examples are.
@@ -13,7 +13,7 @@ const FIRST_PARCEL_ID: i64 = 383_707_309;
 pub(super) struct Store {
     pub(super) shipments: Vec<FakeShipment>,
     next_parcel: i64,
-    failures: BTreeMap<String, VecDeque<Failure>>,
+    failures: FailureQueue<Failure>,
     window: (Instant, usize),
     pub(super) webhook: Option<(String, String)>,
     pub(super) deliveries: Vec<WebhookDelivery>,
@@ -32,7 +32,7 @@ impl Store {
         Self {
             shipments: Vec::new(),
             next_parcel: FIRST_PARCEL_ID,
-            failures: BTreeMap::new(),
+            failures: FailureQueue::default(),
             window: (Instant::now(), 0),
             webhook: None,
             deliveries: Vec::new(),
@@ -41,13 +41,11 @@ impl Store {
 
     pub(super) fn fail_next(&mut self, endpoint: &str, failure: Failure) {
         self.failures
-            .entry(endpoint.trim_matches('/').to_owned())
-            .or_default()
-            .push_back(failure);
+            .push(endpoint.trim_matches('/').to_owned(), failure);
     }
 
     pub(super) fn take_failure(&mut self, endpoint: &str) -> Option<Failure> {
-        self.failures.get_mut(endpoint)?.pop_front()
+        self.failures.take(endpoint)
     }
 
     /// Counts a POST; `false` once the minute's budget is spent.

@@ -126,9 +126,9 @@ fn router(inner: Arc<Inner>) -> Router {
             get(control_fulfillments),
         )
         .route("/_control/shops/{shop}/access-token", put(control_token))
-        .route("/_control/requests", get(control_requests))
         .route("/_control/webhooks/send", post(control_send_webhook))
         .fallback(|| async { rest::not_found() })
+        .merge(crate::recorded::control_route(log.clone()))
         .with_state(inner)
         .layer(axum::middleware::from_fn_with_state(log, record_requests))
 }
@@ -232,16 +232,6 @@ async fn control_token(
     };
     lock(&inner.store).shop_mut(&shop).access_token = Some(token.to_owned());
     StatusCode::NO_CONTENT.into_response()
-}
-
-async fn control_requests(State(inner): State<Arc<Inner>>) -> Response {
-    let list: Vec<Value> = inner
-        .log
-        .all()
-        .iter()
-        .map(RecordedRequest::to_json)
-        .collect();
-    axum::Json(json!({ "requests": list })).into_response()
 }
 
 /// Sends a signed Shopify webhook from the fake, for local runs:

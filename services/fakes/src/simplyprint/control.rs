@@ -3,7 +3,6 @@
 
 use super::model::{Failure, JobOutcome};
 use super::server::Inner;
-use crate::recorded::RecordedRequest;
 use crate::sync::lock;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -11,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 
 pub(super) fn routes() -> Router<Arc<Inner>> {
@@ -26,7 +25,6 @@ pub(super) fn routes() -> Router<Arc<Inner>> {
         .route("/_control/webhook", post(set_webhook))
         .route("/_control/webhook-deliveries", get(deliveries))
         .route("/_control/max-part-size", put(max_part_size))
-        .route("/_control/requests", get(requests))
 }
 
 fn refused(error: impl std::fmt::Display) -> Response {
@@ -137,14 +135,4 @@ async fn max_part_size(
 ) -> Response {
     lock(&inner.farm).max_part_size = body.bytes;
     StatusCode::NO_CONTENT.into_response()
-}
-
-async fn requests(State(inner): State<Arc<Inner>>) -> Response {
-    let list: Vec<Value> = inner
-        .log
-        .all()
-        .iter()
-        .map(RecordedRequest::to_json)
-        .collect();
-    axum::Json(json!({ "requests": list })).into_response()
 }

@@ -6,12 +6,13 @@ use super::model::{
     Failure, FakeFile, FakeJob, FakeQueueItem, FakeWebhook, FarmError, JobOutcome, JobStatus,
     WebhookDelivery,
 };
+use crate::failures::FailureQueue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// The files host takes at most 100 MB per request.
 pub(super) const DEFAULT_MAX_PART_SIZE: usize = 100 * 1024 * 1024;
@@ -55,7 +56,7 @@ pub(super) struct Farm {
     pub(super) jobs: Vec<FakeJob>,
     pub(super) webhooks: Vec<FakeWebhook>,
     pub(super) deliveries: Vec<WebhookDelivery>,
-    failures: BTreeMap<String, VecDeque<Failure>>,
+    failures: FailureQueue<Failure>,
     counter: u64,
     next_queue_id: i64,
     next_job_id: i64,
@@ -90,7 +91,7 @@ impl Farm {
             jobs: Vec::new(),
             webhooks: Vec::new(),
             deliveries: Vec::new(),
-            failures: BTreeMap::new(),
+            failures: FailureQueue::default(),
             counter: 0,
             next_queue_id: 1001,
             next_job_id: 50_001,
@@ -99,14 +100,11 @@ impl Farm {
     }
 
     pub(super) fn fail_next(&mut self, endpoint: &str, failure: Failure) {
-        self.failures
-            .entry(endpoint_key(endpoint))
-            .or_default()
-            .push_back(failure);
+        self.failures.push(endpoint_key(endpoint), failure);
     }
 
     pub(super) fn take_failure(&mut self, endpoint: &str) -> Option<Failure> {
-        self.failures.get_mut(&endpoint_key(endpoint))?.pop_front()
+        self.failures.take(&endpoint_key(endpoint))
     }
 
     pub(super) fn store_file(&mut self, name: String, bytes: Vec<u8>) -> FakeFile {

@@ -129,6 +129,7 @@ impl SimplyPrintFake {
         let log = inner.log.clone();
         let api_router = Router::new()
             .merge(control::routes())
+            .merge(crate::recorded::control_route(log.clone()))
             .route("/{company}/{*path}", any(api::handle))
             .fallback(|| async { super::envelope::http_error(404, "Not found") })
             .with_state(inner.clone())
