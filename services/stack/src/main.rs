@@ -16,16 +16,16 @@ struct Args {
     command: Option<Command>,
     /// After start-up, send a signed GRID-CUSTOM order and a standard order
     /// and follow both to SHIPPED, printing each step.
-    #[arg(long)]
+    #[arg(long, global = true)]
     demo: bool,
     /// Release builds of the services.
-    #[arg(long)]
+    #[arg(long, global = true)]
     release: bool,
     /// Free ports instead of the compose ports (3000–3010, fakes 3100–3103).
-    #[arg(long)]
+    #[arg(long, global = true)]
     any_ports: bool,
     /// Directory for logs and private servers (default: target/stack/run-<time>).
-    #[arg(long)]
+    #[arg(long, global = true)]
     run_dir: Option<PathBuf>,
 }
 
