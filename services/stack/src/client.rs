@@ -7,7 +7,7 @@ use crate::stack::{Fakes, Stack};
 use anyhow::{Context, Result, bail};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// An HTTP client bound to one stack.
 #[derive(Clone)]
@@ -302,31 +302,4 @@ fn text(v: &Value, key: &str) -> Result<String> {
 
 fn list(v: &Value, key: &str) -> Vec<Value> {
     v[key].as_array().cloned().unwrap_or_default()
-}
-
-/// Polls `check` every 250 ms until it gives a value or `timeout` passes.
-pub async fn wait_for<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<T>>>,
-{
-    let deadline = Instant::now() + timeout;
-    let mut last_error = None;
-    loop {
-        match check().await {
-            Ok(Some(value)) => return Ok(value),
-            Ok(None) => {}
-            // A backend restarting answers 502 for a moment; keep polling.
-            Err(e) => last_error = Some(e),
-        }
-        if Instant::now() > deadline {
-            match last_error {
-                Some(e) => {
-                    bail!("gave up waiting for {what} after {timeout:?} (last error: {e:#})")
-                }
-                None => bail!("gave up waiting for {what} after {timeout:?}"),
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }

@@ -197,11 +197,6 @@ impl Redis {
         &self.url
     }
 
-    /// Whether this run owns the server (and may stop it).
-    pub fn is_private(&self) -> bool {
-        self.private.is_some()
-    }
-
     /// Shuts a private server down (its data stays on disk).
     pub async fn stop(&mut self) -> Result<()> {
         let private = self

@@ -11,7 +11,6 @@ use tokio::process::{Child, Command};
 pub struct ServiceProcess {
     name: String,
     program: PathBuf,
-    args: Vec<String>,
     env: Vec<(String, String)>,
     log: PathBuf,
     port: u16,
@@ -30,28 +29,11 @@ impl ServiceProcess {
         Self {
             name: name.to_owned(),
             program: program.to_path_buf(),
-            args: Vec::new(),
             env,
             log: log_dir.join(format!("{name}.log")),
             port,
             child: None,
         }
-    }
-
-    /// Command-line arguments (the services take none: `serve` is the default).
-    pub fn with_args(mut self, args: &[&str]) -> Self {
-        self.args = args.iter().map(|a| (*a).to_owned()).collect();
-        self
-    }
-
-    /// Its name in logs and reports.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.port
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -62,11 +44,6 @@ impl ServiceProcess {
     /// Its log file (stdout and stderr, appended across restarts).
     pub fn log(&self) -> &Path {
         &self.log
-    }
-
-    /// Its environment.
-    pub fn env(&self) -> &[(String, String)] {
-        &self.env
     }
 
     /// The process id while it runs.
@@ -85,8 +62,7 @@ impl ServiceProcess {
             .open(&self.log)
             .with_context(|| format!("cannot open {}", self.log.display()))?;
         let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args)
-            .env_clear()
+        cmd.env_clear()
             .envs(inherited())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -149,11 +125,6 @@ impl ServiceProcess {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill().await;
         }
-    }
-
-    /// Resident memory in KiB while it runs (Linux `/proc`).
-    pub fn rss_kib(&self) -> Option<u64> {
-        rss_kib(self.pid()?)
     }
 }
 

@@ -269,11 +269,6 @@ impl Stack {
         &self.fakes
     }
 
-    /// How the services are wired (database, Redis, ports, …).
-    pub fn wiring(&self) -> &Wiring {
-        &self.wiring
-    }
-
     /// Where the logs are.
     pub fn run_dir(&self) -> &Path {
         &self.run_dir
@@ -319,14 +314,6 @@ impl Stack {
     /// Starts the private Redis again, same port, same data.
     pub async fn start_redis(&mut self) -> Result<()> {
         self.redis.start().await
-    }
-
-    /// Resident memory of each running service, in KiB.
-    pub fn memory_kib(&self) -> Vec<(Service, u64)> {
-        self.services
-            .iter()
-            .filter_map(|(s, p)| p.rss_kib().map(|kib| (*s, kib)))
-            .collect()
     }
 
     /// A connection to the stack's database (for assertions and reports).
