@@ -56,8 +56,9 @@ pub fn run(params: &Params) -> RunSummary {
         Err(e) => panic!("benchmark input rejected: {e}"),
     };
     let mut summary = RunSummary::default();
+    let mut builder = gridflock_core::Builder::new();
     for index in 0..plan.plates.len() {
-        let mesh = gridflock_core::build_plate(&plan, index);
+        let mesh = builder.plate(&plan, index);
         let stl = export::stl::binary(&mesh);
         summary.plates += 1;
         summary.triangles += mesh.triangle_count();

@@ -69,7 +69,9 @@ pub(crate) fn build_meshes(plan: &Plan, parallel: bool) -> Vec<Mesh> {
     if parallel {
         (0..plan.plates.len())
             .into_par_iter()
-            .map(|i| gridflock_core::build_plate(plan, i))
+            .map_init(gridflock_core::Builder::new, |builder, i| {
+                builder.plate(plan, i)
+            })
             .collect()
     } else {
         gridflock_core::build(plan)

@@ -4,7 +4,9 @@
 //! numbers) the volume matches a closed-form computation.
 
 use gridflock_core::mesh::check;
-use gridflock_core::{Connector, Filler, Magnets, Params, Plan, Printer, build_plate, plan};
+use gridflock_core::{
+    Builder, Connector, Filler, Magnets, Params, Plan, Printer, build_plate, plan,
+};
 use proptest::prelude::*;
 
 #[path = "support/volume.rs"]
@@ -156,6 +158,23 @@ proptest! {
         let a = gridflock_core::export::stl::binary(&build_plate(&plan, i));
         let b = gridflock_core::export::stl::binary(&build_plate(&plan, i));
         prop_assert!(a == b);
+    }
+
+    /// A builder that has already meshed tiles of another plan and of other
+    /// plates gives the bytes of a fresh `build_plate`.
+    #[test]
+    fn a_builder_reused_across_plans_changes_nothing(
+        first in params_strategy(),
+        second in params_strategy(),
+    ) {
+        let (Ok(first), Ok(second)) = (plan(&first), plan(&second)) else { return Ok(()) };
+        let mut builder = Builder::new();
+        builder.plate(&first, 0);
+        let last = second.plates.len() - 1;
+        builder.plate(&second, 0);
+        let shared = gridflock_core::export::stl::binary(&builder.plate(&second, last));
+        let fresh = gridflock_core::export::stl::binary(&build_plate(&second, last));
+        prop_assert!(shared == fresh);
     }
 }
 

@@ -9,7 +9,7 @@
 //! (`{ field, value, allowed }`); the message names them all. No geometry lives here.
 
 use gridflock_bindings::{Options, error_message, mm, plate_file_name};
-use gridflock_core::{Mesh, ParamErrors, build_plate, export, hash, printers, sku};
+use gridflock_core::{Builder, Mesh, ParamErrors, export, hash, printers, sku};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use rayon::prelude::*;
@@ -274,8 +274,8 @@ pub struct Built {
 fn build_set(plan: gridflock_core::Plan, outputs: GenerateOutputs) -> Result<Built> {
     let meshes: Vec<(Mesh, Vec<u8>)> = (0..plan.plates.len())
         .into_par_iter()
-        .map(|i| {
-            let mesh = build_plate(&plan, i);
+        .map_init(Builder::new, |builder, i| {
+            let mesh = builder.plate(&plan, i);
             let stl = export::stl::binary(&mesh);
             (mesh, stl)
         })

@@ -8,7 +8,7 @@
 use gridflock_bindings::{Options, error_message, mm, plate_file_name};
 use gridflock_core::printers as core_printers;
 use gridflock_core::sku as core_sku;
-use gridflock_core::{Mesh, ParamErrors, build_plate, export, hash};
+use gridflock_core::{Builder, Mesh, ParamErrors, export, hash};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
@@ -373,7 +373,7 @@ fn plan(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Plan> {
 fn build_all(plan: &gridflock_core::Plan) -> Vec<Mesh> {
     (0..plan.plates.len())
         .into_par_iter()
-        .map(|i| build_plate(plan, i))
+        .map_init(Builder::new, |builder, i| builder.plate(plan, i))
         .collect()
 }
 
@@ -442,8 +442,8 @@ fn write_set(
     let code = core_sku::sku(&plan.params);
     let results: Vec<Result<(String, String, usize), String>> = (0..plan.plates.len())
         .into_par_iter()
-        .map(|i| {
-            let mesh = build_plate(plan, i);
+        .map_init(Builder::new, |builder, i| {
+            let mesh = builder.plate(plan, i);
             let stl = export::stl::binary(&mesh);
             let name = plate_file_name(&code, plan.plates[i].number);
             std::fs::write(dir.join(&name), &stl)

@@ -8,8 +8,9 @@
 //! to three.js `BufferGeometry` as they are. No geometry lives here.
 
 use gridflock_bindings::{Options, mm, plate_file_name};
-use gridflock_core::{Mesh, ParamErrors, ParamIssue, export, hash, sku};
+use gridflock_core::{Builder, Mesh, ParamErrors, ParamIssue, export, hash, sku};
 use serde::Serialize;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -246,10 +247,31 @@ impl PlateSet {
             .built
             .get_mut(index)
             .ok_or_else(|| JsError::new("plate index out of range"))?;
+        let plan = &self.plan;
         Ok(slot
-            .get_or_insert_with(|| Rc::new(gridflock_core::build_plate(&self.plan, index)))
+            .get_or_insert_with(|| Rc::new(build_plate(plan, index)))
             .clone())
     }
+}
+
+/// Tiles kept between builds: enough for several large sets, a few tens of
+/// MiB of wasm memory at most.
+const MAX_CACHED_TILES: usize = 512;
+
+thread_local! {
+    /// One builder for everything this worker builds, so that a preview that
+    /// follows the customer's input re-meshes only the tiles that changed.
+    static BUILDER: RefCell<Builder> = RefCell::new(Builder::new());
+}
+
+fn build_plate(plan: &gridflock_core::Plan, index: usize) -> Mesh {
+    BUILDER.with(|builder| {
+        let mut builder = builder.borrow_mut();
+        if builder.distinct_tiles() > MAX_CACHED_TILES {
+            builder.clear();
+        }
+        builder.plate(plan, index)
+    })
 }
 
 /// One plate's mesh, kept in wasm memory until freed.

@@ -273,7 +273,7 @@ fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mu
         // What remains possible is a hole bridged through a collinear vertex
         // (a diagonal running through a boundary vertex) or an overlap; a
         // constrained Delaunay triangulation with exact predicates has neither.
-        if !covers_exactly(&verts, &holes, &tris) || edge_through_vertex(&verts, &tris) {
+        if !covers_exactly(&verts, &holes, &tris) || !edges_pair_up(&verts, &holes, &tris) {
             tris = constrained(&verts, &holes);
         }
         let total: i128 = tris
@@ -324,15 +324,42 @@ fn restore_unused(verts: &[Pt], tris: &mut Vec<u32>) {
     }
 }
 
-/// Whether some triangle edge passes through a face vertex (exact test).
-fn edge_through_vertex(verts: &[Pt], tris: &[u32]) -> bool {
-    tris.chunks_exact(3).any(|c| {
-        (0..3).any(|e| {
-            let (a, b) = (verts[c[e] as usize], verts[c[(e + 1) % 3] as usize]);
-            verts
-                .iter()
-                .any(|&p| p != a && p != b && cross(a, b, p) == 0 && between(a, b, p))
-        })
+/// Whether every triangle edge is either a contour edge, used by exactly one
+/// triangle, or an inner edge, used by exactly two. A contour edge walked
+/// both ways (a zero-width spike of the region) has no triangle.
+///
+/// Given exact coverage, an edge that fails this runs through a face vertex
+/// (a T-junction inside the face): the triangles on one side of it meet it in
+/// two pieces. Sorting the edges makes this O(n log n), where testing every
+/// edge against every vertex was quadratic in the face's size.
+fn edges_pair_up(verts: &[Pt], holes: &[u32], tris: &[u32]) -> bool {
+    let key = |p: Pt| (u64::from(p.x as u32) << 32) | u64::from(p.y as u32);
+    let undirected = |a: Pt, b: Pt| {
+        let (a, b) = (key(a), key(b));
+        (a.min(b), a.max(b))
+    };
+    // (edge, is a contour edge)
+    let mut edges: Vec<((u64, u64), bool)> = Vec::with_capacity(tris.len() + verts.len());
+    for r in contours(verts, holes) {
+        let c = &verts[r];
+        for j in 0..c.len() {
+            let (a, b) = (c[j], c[(j + 1) % c.len()]);
+            if a != b {
+                edges.push((undirected(a, b), true));
+            }
+        }
+    }
+    for t in tris.chunks_exact(3) {
+        for e in 0..3 {
+            let (a, b) = (verts[t[e] as usize], verts[t[(e + 1) % 3] as usize]);
+            edges.push((undirected(a, b), false));
+        }
+    }
+    edges.sort_unstable();
+    edges.chunk_by(|a, b| a.0 == b.0).all(|run| {
+        let contour = run.iter().filter(|e| e.1).count();
+        let triangles = run.len() - contour;
+        matches!((contour, triangles), (1, 1) | (0, 2) | (2, 0))
     })
 }
 
