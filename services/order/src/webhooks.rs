@@ -6,7 +6,7 @@
 //! is half-written. Downstream work happens later, from the event.
 
 use crate::AppState;
-use crate::import::{self, Outcome, Topic};
+use crate::import::{self, Delivered, Outcome, Topic};
 use crate::shopify::order::{ParseError, parse};
 use crate::shopify::signature;
 use axum::extract::State;
@@ -130,6 +130,21 @@ async fn handle(
         // Not 2xx: Shopify keeps retrying for hours, time to onboard the shop.
         return Err(Problem::not_found(format!("no tenant for shop {shop}")));
     };
+    if topic == Topic::Create {
+        // The common case, at Shopify's full rate: one statement.
+        let delivery = import::Delivery {
+            dedupe_key: &dedupe_key,
+            shop: &shop,
+            webhook_id,
+        };
+        let mut conn = state.pool.acquire().await?;
+        return Ok(
+            match import::create(&mut conn, tenant_id, &delivery, &order).await? {
+                Delivered::Duplicate => duplicate(&dedupe_key),
+                Delivered::Applied(outcome) => applied(order.id, outcome),
+            },
+        );
+    }
     let mut tx = state.pool.begin().await?;
     let fresh = sqlx::query(
         "INSERT INTO webhook_deliveries (dedupe_key, topic, shop_domain, webhook_id) \
@@ -145,23 +160,27 @@ async fn handle(
         == 1;
     if !fresh {
         tx.rollback().await?;
-        tracing::info!(%dedupe_key, "duplicate Shopify delivery ignored");
-        return Ok(accepted("duplicate", None));
+        return Ok(duplicate(&dedupe_key));
     }
     let outcome = import::apply(&mut tx, tenant_id, topic, &order).await?;
     tx.commit().await?;
+    Ok(applied(order.id, outcome))
+}
+
+fn duplicate(dedupe_key: &str) -> Response {
+    tracing::info!(%dedupe_key, "duplicate Shopify delivery ignored");
+    accepted("duplicate", None)
+}
+
+fn applied(shopify_order_id: i64, outcome: Outcome) -> Response {
     let (what, id) = match outcome {
         Outcome::Created(id) => ("created", id),
         Outcome::Updated(id) => ("updated", id),
         Outcome::Cancelled(id) => ("cancelled", id),
         Outcome::Unchanged(id) => ("unchanged", id),
     };
-    tracing::info!(
-        shopify_order_id = order.id,
-        outcome = what,
-        "Shopify webhook applied"
-    );
-    Ok(accepted(what, Some(id)))
+    tracing::info!(shopify_order_id, outcome = what, "Shopify webhook applied");
+    accepted(what, Some(id))
 }
 
 fn accepted(outcome: &str, order_id: Option<uuid::Uuid>) -> Response {

@@ -20,7 +20,7 @@ pub mod relay;
 
 pub use consumer::{Consumer, ConsumerSettings, HandlerError};
 pub use envelope::{Envelope, EventDraft};
-pub use outbox::{enqueue, first_delivery};
+pub use outbox::{enqueue, first_delivery, seal};
 
 /// The stream an event type is published to.
 pub fn stream_key(prefix: &str, event_type: &str) -> String {

@@ -12,6 +12,22 @@ pub async fn enqueue(
     source: &str,
     draft: EventDraft,
 ) -> Result<Envelope, sqlx::Error> {
+    let (envelope, json) = seal(source, draft).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("INSERT INTO outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)")
+        .bind(envelope.event_id)
+        .bind(&envelope.event_type)
+        .bind(json)
+        .execute(conn)
+        .await?;
+    Ok(envelope)
+}
+
+/// The envelope of `draft` and its JSON, as [`enqueue`] writes them: for a
+/// producer that inserts the outbox row within a statement of its own.
+pub fn seal(
+    source: &str,
+    draft: EventDraft,
+) -> Result<(Envelope, serde_json::Value), serde_json::Error> {
     let envelope = Envelope {
         event_id: Uuid::now_v7(),
         event_type: draft.event_type.to_owned(),
@@ -21,14 +37,8 @@ pub async fn enqueue(
         correlation_id: crate::telemetry::current_correlation_id(),
         payload: draft.payload,
     };
-    let json = serde_json::to_value(&envelope).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query("INSERT INTO outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)")
-        .bind(envelope.event_id)
-        .bind(&envelope.event_type)
-        .bind(json)
-        .execute(conn)
-        .await?;
-    Ok(envelope)
+    let json = serde_json::to_value(&envelope)?;
+    Ok((envelope, json))
 }
 
 /// Records that `handler` applied `event_id`, inside the handler's

@@ -186,7 +186,19 @@ impl Stack {
         if let Some(s) = self.service.take() {
             s.kill().await;
         }
-        let listener = TcpListener::bind(self.addr).await.expect("rebind");
+        // The killed server's listener is dropped by its own task, which the
+        // runtime may not have reached yet: the port frees up shortly.
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(self.addr).await {
+                Ok(listener) => break listener,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tries < 100 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("rebind {}: {e}", self.addr),
+            }
+        };
         self.service = Some(start_gridflock(listener, &self.vars).await);
     }
 
