@@ -123,7 +123,7 @@ impl Indexed {
         }
         Mesh {
             positions,
-            indices: self.tris.iter().flatten().copied().collect(),
+            indices: self.tris.as_flattened().to_vec(),
         }
     }
 }
