@@ -38,3 +38,34 @@ async fn hundreds_of_concurrent_webhooks_are_each_stored_once() {
         h.stop().await;
     }
 }
+
+/// The same order as two different events at the same moment (two
+/// subscriptions, say): both deliveries are recorded, one creates the order
+/// and its event, the other waits for it and finds the order known.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_order_as_two_events_at_once_is_created_once() {
+    let h = Arc::new(Harness::start(Options::default()).await);
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let body = order(800_000 + i, &["X"], "2026-11-27T10:00:00Z");
+        for _ in 0..2 {
+            let (h, d) = (h.clone(), Delivery::json("orders/create", &body));
+            tasks.push(tokio::spawn(async move { h.deliver(&d).await }));
+        }
+    }
+    let (mut created, mut unchanged) = (0, 0);
+    for t in tasks {
+        let r = t.await.expect("task");
+        assert_eq!(r.status, 200, "{}", r.body);
+        created += usize::from(r.body.contains("\"created\""));
+        unchanged += usize::from(r.body.contains("\"unchanged\""));
+    }
+    assert_eq!((created, unchanged), (100, 100));
+    assert_eq!(h.count("orders").await, 100);
+    assert_eq!(h.count("line_items").await, 100);
+    assert_eq!(h.count("webhook_deliveries").await, 200);
+    assert_eq!(h.outbox(names::ORDER_CREATED).await.len(), 100);
+    if let Ok(h) = Arc::try_unwrap(h) {
+        h.stop().await;
+    }
+}
