@@ -229,32 +229,33 @@ impl Stack {
     /// would to the public host.
     async fn register_webhooks(&self) -> Result<()> {
         let gateway = self.url(Service::Gateway);
-        let r = self
-            .http
-            .post(format!(
-                "{}/_control/webhook",
-                self.fakes.simplyprint_api_url
-            ))
-            .json(&json!({
-                "url": format!("{gateway}/webhooks/simplyprint"),
-                "secret": secrets::SIMPLYPRINT_WEBHOOK_SECRET,
-            }))
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            bail!("the SimplyPrint fake refused the webhook: {}", r.status());
-        }
-        let r = self
-            .http
-            .post(format!("{}/_control/webhook", self.fakes.sendcloud_url))
-            .json(&json!({
-                "url": format!("{gateway}/webhooks/sendcloud"),
-                "secret": secrets::SENDCLOUD_WEBHOOK_SECRET,
-            }))
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            bail!("the Sendcloud fake refused the webhook: {}", r.status());
+        let fakes = [
+            (
+                "SimplyPrint",
+                &self.fakes.simplyprint_api_url,
+                "simplyprint",
+                secrets::SIMPLYPRINT_WEBHOOK_SECRET,
+            ),
+            (
+                "Sendcloud",
+                &self.fakes.sendcloud_url,
+                "sendcloud",
+                secrets::SENDCLOUD_WEBHOOK_SECRET,
+            ),
+        ];
+        for (name, fake_url, path, secret) in fakes {
+            let r = self
+                .http
+                .post(format!("{fake_url}/_control/webhook"))
+                .json(&json!({
+                    "url": format!("{gateway}/webhooks/{path}"),
+                    "secret": secret,
+                }))
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("the {name} fake refused the webhook: {}", r.status());
+            }
         }
         Ok(())
     }
