@@ -15,22 +15,18 @@ pub const BINARY_HEADER: &[u8] = b"gridflock binary STL";
 /// The output is `84 + 50 * mesh.triangle_count()` bytes long.
 pub fn binary(mesh: &Mesh) -> Vec<u8> {
     let n = mesh.triangle_count();
-    let mut out = Vec::with_capacity(84 + 50 * n);
-    let mut header = [0u8; 80];
-    header[..BINARY_HEADER.len()].copy_from_slice(BINARY_HEADER);
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&(n as u32).to_le_bytes());
-    // One fixed-size record per triangle; the trailing attribute stays zero.
-    let mut record = [0u8; 50];
-    for t in 0..n {
-        let tri = mesh.triangle(t);
-        for (k, v) in std::iter::once(normal(&tri)).chain(tri).enumerate() {
-            for (c, x) in v.iter().enumerate() {
-                let at = k * 12 + c * 4;
-                record[at..at + 4].copy_from_slice(&x.to_le_bytes());
-            }
+    // Sized up front and filled in place: the zeroed buffer already holds the
+    // header's padding and every record's attribute bytes.
+    let mut out = vec![0u8; 84 + 50 * n];
+    out[..BINARY_HEADER.len()].copy_from_slice(BINARY_HEADER);
+    out[80..84].copy_from_slice(&(n as u32).to_le_bytes());
+    let records = out[84..].chunks_exact_mut(50);
+    for (record, corners) in records.zip(mesh.indices.chunks_exact(3)) {
+        let tri = [0, 1, 2].map(|k| mesh.vertex(corners[k]));
+        let floats = [normal(&tri), tri[0], tri[1], tri[2]];
+        for (slot, x) in record.chunks_exact_mut(4).zip(floats.as_flattened()) {
+            slot.copy_from_slice(&x.to_le_bytes());
         }
-        out.extend_from_slice(&record);
     }
     out
 }
@@ -90,6 +86,19 @@ pub(crate) fn normal(tri: &[[f32; 3]; 3]) -> [f32; 3] {
         u[2] * v[0] - u[0] * v[2],
         u[0] * v[1] - u[1] * v[0],
     ];
+    // Most faces of a plate are flat or axis-aligned walls: their normal has
+    // one non-zero component, and `c / √(c²)` is exactly ±1 (the square root
+    // of a correctly rounded square is exact), so the division is skipped.
+    // Zero components keep their sign, as `±0 / len` would.
+    if (n[0] == 0.0) as u8 + (n[1] == 0.0) as u8 + (n[2] == 0.0) as u8 == 2 {
+        return n.map(|c| {
+            if c == 0.0 {
+                c as f32
+            } else {
+                c.signum() as f32
+            }
+        });
+    }
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
     if len == 0.0 {
         return [0.0; 3];
@@ -137,6 +146,62 @@ mod tests {
         // The first facet's normal points down (triangle 0,2,1 lies in z = 0).
         let nz = f32::from_le_bytes([bytes[92], bytes[93], bytes[94], bytes[95]]);
         assert_eq!(nz, -1.0);
+    }
+
+    /// The general formula the axis-aligned shortcut must agree with, bit for bit.
+    fn normal_by_division(tri: &[[f32; 3]; 3]) -> [f32; 3] {
+        let [a, b, c] = tri.map(|p| p.map(f64::from));
+        let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+        let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
+        let n = [
+            u[1] * v[2] - u[2] * v[1],
+            u[2] * v[0] - u[0] * v[2],
+            u[0] * v[1] - u[1] * v[0],
+        ];
+        let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+        if len == 0.0 {
+            return [0.0; 3];
+        }
+        n.map(|c| (c / len) as f32)
+    }
+
+    #[test]
+    fn axis_aligned_normals_match_the_general_formula_bit_for_bit() {
+        // Walls and faces at awkward offsets, both windings, with corners
+        // whose differences are zero of either sign.
+        let mut cases: Vec<[[f32; 3]; 3]> = Vec::new();
+        for &o in &[0.0f32, -0.0, 0.1, -7.3, 1234.567, 1e-3] {
+            for &s in &[1.0f32, -1.0, 0.042, 333.3] {
+                let flat = [[o, o, o], [o + s, o, o], [o, o + s, o]];
+                let wall_x = [[o, o, o], [o, o + s, o], [o, o, o + s]];
+                let wall_y = [[o, o, o], [o, o, o + s], [o + s, o, o]];
+                for t in [flat, wall_x, wall_y] {
+                    cases.push(t);
+                    cases.push([t[0], t[2], t[1]]);
+                }
+            }
+        }
+        // Scalene triangles in each axis plane: their cross products have
+        // zero components of either sign.
+        let coords = [0.0f32, 2.5, -4.25, 17.1, -0.3];
+        for (i, &p) in coords.iter().enumerate() {
+            for &q in &coords[i + 1..] {
+                for &r in &coords {
+                    let (a, b, c) = ([p, r], [q, p], [r, q]);
+                    let z = 3.7f32;
+                    cases.push([[a[0], a[1], z], [b[0], b[1], z], [c[0], c[1], z]]);
+                    cases.push([[z, a[0], a[1]], [z, b[0], b[1]], [z, c[0], c[1]]]);
+                    cases.push([[a[0], z, a[1]], [b[0], z, b[1]], [c[0], z, c[1]]]);
+                }
+            }
+        }
+        let mut negative_zero = false;
+        for t in &cases {
+            let (fast, slow) = (normal(t), normal_by_division(t));
+            assert_eq!(fast.map(f32::to_bits), slow.map(f32::to_bits), "{t:?}");
+            negative_zero |= fast.iter().any(|c| c.to_bits() == (-0.0f32).to_bits());
+        }
+        assert!(negative_zero, "no case produced a negative zero component");
     }
 
     #[test]
