@@ -78,14 +78,7 @@ fn sanitize_name(name: &str) -> String {
 
 /// Unit normal of a triangle (counter-clockwise seen from outside); zero for a degenerate one.
 pub(crate) fn normal(tri: &[[f32; 3]; 3]) -> [f32; 3] {
-    let [a, b, c] = tri.map(|p| p.map(f64::from));
-    let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-    let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-    let n = [
-        u[1] * v[2] - u[2] * v[1],
-        u[2] * v[0] - u[0] * v[2],
-        u[0] * v[1] - u[1] * v[0],
-    ];
+    let n = crate::mesh::cross(tri);
     // Most faces of a plate are flat or axis-aligned walls: their normal has
     // one non-zero component, and `c / √(c²)` is exactly ±1 (the square root
     // of a correctly rounded square is exact), so the division is skipped.
@@ -99,6 +92,11 @@ pub(crate) fn normal(tri: &[[f32; 3]; 3]) -> [f32; 3] {
             }
         });
     }
+    unit(n)
+}
+
+/// `n / |n|` in `f32`; zero for a zero vector.
+fn unit(n: [f64; 3]) -> [f32; 3] {
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
     if len == 0.0 {
         return [0.0; 3];
@@ -148,23 +146,6 @@ mod tests {
         assert_eq!(nz, -1.0);
     }
 
-    /// The general formula the axis-aligned shortcut must agree with, bit for bit.
-    fn normal_by_division(tri: &[[f32; 3]; 3]) -> [f32; 3] {
-        let [a, b, c] = tri.map(|p| p.map(f64::from));
-        let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-        let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-        let n = [
-            u[1] * v[2] - u[2] * v[1],
-            u[2] * v[0] - u[0] * v[2],
-            u[0] * v[1] - u[1] * v[0],
-        ];
-        let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-        if len == 0.0 {
-            return [0.0; 3];
-        }
-        n.map(|c| (c / len) as f32)
-    }
-
     #[test]
     fn axis_aligned_normals_match_the_general_formula_bit_for_bit() {
         // Walls and faces at awkward offsets, both windings, with corners
@@ -197,7 +178,7 @@ mod tests {
         }
         let mut negative_zero = false;
         for t in &cases {
-            let (fast, slow) = (normal(t), normal_by_division(t));
+            let (fast, slow) = (normal(t), unit(crate::mesh::cross(t)));
             assert_eq!(fast.map(f32::to_bits), slow.map(f32::to_bits), "{t:?}");
             negative_zero |= fast.iter().any(|c| c.to_bits() == (-0.0f32).to_bits());
         }

@@ -145,14 +145,7 @@ pub fn check(mesh: &Mesh) -> Result<MeshReport, MeshError> {
 }
 
 fn twice_area(mesh: &Mesh, a: u32, b: u32, c: u32) -> f64 {
-    let [a, b, c] = [a, b, c].map(|i| mesh.vertex(i).map(f64::from));
-    let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-    let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-    let n = [
-        u[1] * v[2] - u[2] * v[1],
-        u[2] * v[0] - u[0] * v[2],
-        u[0] * v[1] - u[1] * v[0],
-    ];
+    let n = super::cross(&[a, b, c].map(|i| mesh.vertex(i)));
     (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt()
 }
 

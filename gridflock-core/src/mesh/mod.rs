@@ -7,6 +7,20 @@ mod check;
 
 pub use check::{MeshError, MeshReport, check};
 
+/// Cross product of a triangle's edges `b − a` and `c − a`, in `f64` (exact
+/// for the `f32` inputs' differences up to one rounding per term): twice the
+/// area, along the normal of a counter-clockwise triangle.
+pub(crate) fn cross(tri: &[[f32; 3]; 3]) -> [f64; 3] {
+    let [a, b, c] = tri.map(|p| p.map(f64::from));
+    let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+    let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
+    [
+        u[1] * v[2] - u[2] * v[1],
+        u[2] * v[0] - u[0] * v[2],
+        u[0] * v[1] - u[1] * v[0],
+    ]
+}
+
 /// A triangle mesh in millimetres; triangles are counter-clockwise seen from outside.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mesh {
