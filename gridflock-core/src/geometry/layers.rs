@@ -14,7 +14,7 @@
 //! Edges on an *interior border* (a line where the neighbouring tile goes on)
 //! get no wall: the material continues there.
 
-use super::poly::{Contour, Pt, Shapes, difference};
+use super::poly::{Contour, Pt, Shapes};
 
 /// A triangle in lattice coordinates (µm), counter-clockwise seen from outside.
 pub(crate) type Tri = [[i32; 3]; 3];
@@ -57,14 +57,18 @@ impl Border {
 pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut Vec<Tri>) {
     let n = slabs.len();
     debug_assert_eq!(levels.len(), n + 1);
+    // A slab's region at one end, unresolved: the fixed shapes plus the
+    // opening reversed, which cancels the material inside it under the
+    // non-zero rule. The differences below resolve it, so no separate
+    // boolean is spent on it.
     let region = |slab: &Slab, top: bool| -> Shapes {
-        match &slab.ring {
-            Some(ring) => {
-                let opening = if top { &ring.top } else { &ring.bottom };
-                difference(&slab.fixed, &vec![vec![opening.clone()]])
-            }
-            None => slab.fixed.clone(),
+        let mut region = slab.fixed.clone();
+        if let Some(ring) = &slab.ring {
+            let mut hole = if top { &ring.top } else { &ring.bottom }.clone();
+            hole.reverse();
+            region.push(vec![hole]);
         }
+        region
     };
     let bottoms: Vec<Shapes> = slabs.iter().map(|s| region(s, false)).collect();
     let tops: Vec<Shapes> = slabs.iter().map(|s| region(s, true)).collect();
@@ -74,8 +78,15 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     for i in 0..=n {
         let below = if i > 0 { &tops[i - 1] } else { &empty };
         let above = if i < n { &bottoms[i] } else { &empty };
-        up.push(difference(below, above));
-        down.push(difference(above, below));
+        if below == above {
+            // Inside a loft or between slabs cut alike: no face at this level.
+            up.push(Vec::new());
+            down.push(Vec::new());
+            continue;
+        }
+        let (u, d) = super::poly::differences(below, above);
+        up.push(u);
+        down.push(d);
     }
 
     let mut points: Vec<LevelPoints> = Vec::with_capacity(n + 1);

@@ -42,6 +42,21 @@ pub(crate) fn difference(a: &Shapes, b: &Shapes) -> Shapes {
     op(a, b, OverlayRule::Difference)
 }
 
+/// `(a ∖ b, b ∖ a)` from one overlay graph: the intersections are found once.
+pub(crate) fn differences(a: &Shapes, b: &Shapes) -> (Shapes, Shapes) {
+    if a.is_empty() || b.is_empty() {
+        return (difference(a, b), difference(b, a));
+    }
+    let mut overlay = Overlay::from_subj_and_clip(a, b);
+    let Some(graph) = overlay.build_graph_view(FillRule::NonZero) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut buffer = Default::default();
+    let a_only = graph.extract_shapes(OverlayRule::Difference, &mut buffer);
+    let b_only = graph.extract_shapes(OverlayRule::InverseDifference, &mut buffer);
+    (a_only, b_only)
+}
+
 /// `a ∪ b`.
 pub(crate) fn union(a: &Shapes, b: &Shapes) -> Shapes {
     op(a, b, OverlayRule::Union)

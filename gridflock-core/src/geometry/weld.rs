@@ -16,6 +16,46 @@ fn key(p: &P3) -> u64 {
     (x << 42) | (y << 20) | z
 }
 
+/// Numbers distinct points in order of first sight: an open-addressing table
+/// of vertex numbers keyed by [`key`]. Only lookups are made, never
+/// iteration, so the numbering does not depend on the hash.
+struct PointNumbers {
+    /// `(key, number)`; `u32::MAX` marks an empty slot.
+    slots: Vec<(u64, u32)>,
+    mask: usize,
+}
+
+impl PointNumbers {
+    fn with_capacity(points: usize) -> Self {
+        // At most half full, so probe runs stay short.
+        let size = (2 * points).next_power_of_two().max(16);
+        PointNumbers {
+            slots: vec![(0, u32::MAX); size],
+            mask: size - 1,
+        }
+    }
+
+    /// The number of `p`, appending it to `verts` when first seen.
+    fn number(&mut self, p: &P3, verts: &mut Vec<P3>) -> u32 {
+        let k = key(p);
+        // Fibonacci hashing: the high bits of the product mix every key bit.
+        let mut at = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask;
+        loop {
+            let (slot_key, number) = self.slots[at];
+            if number == u32::MAX {
+                let number = verts.len() as u32;
+                self.slots[at] = (k, number);
+                verts.push(*p);
+                return number;
+            }
+            if slot_key == k {
+                return number;
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+}
+
 /// An indexed mesh in lattice coordinates.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Indexed {
@@ -26,35 +66,13 @@ pub(crate) struct Indexed {
 impl Indexed {
     /// Welds identical lattice points, numbering vertices in order of first use.
     pub(crate) fn from_soup(soup: &[Tri]) -> Indexed {
-        let mut corners: Vec<(u64, u32)> = Vec::with_capacity(soup.len() * 3);
-        for (i, t) in soup.iter().enumerate() {
-            for (k, p) in t.iter().enumerate() {
-                corners.push((key(p), (i * 3 + k) as u32));
-            }
-        }
-        corners.sort_unstable();
-        let mut first_use = vec![0u32; corners.len()];
-        for run in corners.chunk_by(|a, b| a.0 == b.0) {
-            for c in run {
-                first_use[c.1 as usize] = run[0].1;
-            }
-        }
-        let mut number = vec![u32::MAX; corners.len()];
+        let mut numbers = PointNumbers::with_capacity(soup.len() * 3);
         let mut out = Indexed {
             verts: Vec::new(),
             tris: Vec::with_capacity(soup.len()),
         };
-        let mut tri = [0u32; 3];
-        for (corner, &first) in first_use.iter().enumerate() {
-            let first = first as usize;
-            if number[first] == u32::MAX {
-                number[first] = out.verts.len() as u32;
-                out.verts.push(soup[first / 3][first % 3]);
-            }
-            tri[corner % 3] = number[first];
-            if corner % 3 == 2 {
-                out.tris.push(tri);
-            }
+        for t in soup {
+            out.tris.push(t.map(|p| numbers.number(&p, &mut out.verts)));
         }
         out
     }
@@ -125,5 +143,44 @@ impl Indexed {
             positions,
             indices: self.tris.as_flattened().to_vec(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn from_soup_numbers_points_in_order_of_first_use() {
+        // Points from a small range, so most repeat and probe runs collide.
+        let mut state = 7u64;
+        let mut coord = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 33) % 9) as i32 * 1_000 - 4_000
+        };
+        let soup: Vec<Tri> = (0..5_000)
+            .map(|_| [(); 3].map(|()| [coord(), coord(), coord()]))
+            .collect();
+        let indexed = Indexed::from_soup(&soup);
+
+        let mut numbers: BTreeMap<P3, u32> = BTreeMap::new();
+        let mut verts = Vec::new();
+        for (t, tri) in soup.iter().enumerate() {
+            for (k, p) in tri.iter().enumerate() {
+                let n = *numbers.entry(*p).or_insert_with(|| {
+                    verts.push(*p);
+                    verts.len() as u32 - 1
+                });
+                assert_eq!(indexed.tris[t][k], n);
+            }
+        }
+        assert_eq!(indexed.verts, verts);
+        assert!(
+            verts.len() < soup.len() / 2,
+            "too few repeats to test welding"
+        );
     }
 }
