@@ -15,6 +15,7 @@
 //! get no wall: the material continues there.
 
 use super::poly::{Contour, Pt, Shapes};
+use super::weld::PointNumbers;
 
 /// A triangle in lattice coordinates (µm), counter-clockwise seen from outside.
 pub(crate) type Tri = [[i32; 3]; 3];
@@ -344,31 +345,35 @@ fn restore_unused(verts: &[Pt], tris: &mut Vec<u32>) {
 /// two pieces. Sorting the edges makes this O(n log n), where testing every
 /// edge against every vertex was quadratic in the face's size.
 fn edges_pair_up(verts: &[Pt], holes: &[u32], tris: &[u32]) -> bool {
-    let key = |p: Pt| (u64::from(p.x as u32) << 32) | u64::from(p.y as u32);
-    let undirected = |a: Pt, b: Pt| {
-        let (a, b) = (key(a), key(b));
-        (a.min(b), a.max(b))
-    };
-    // (edge, is a contour edge)
-    let mut edges: Vec<((u64, u64), bool)> = Vec::with_capacity(tris.len() + verts.len());
+    // Positions repeat in `verts` where contours touch: number them first,
+    // so that an edge is one integer, (low id, high id, is a contour edge),
+    // and the sort compares plain integers.
+    let mut numbers = PointNumbers::with_capacity(verts.len());
+    let mut distinct = Vec::new();
+    let id: Vec<u64> = verts
+        .iter()
+        .map(|p| u64::from(numbers.number(&[p.x, p.y, 0], &mut distinct)))
+        .collect();
+    let edge = |a: u64, b: u64, contour: bool| ((a.min(b) << 32 | a.max(b)) << 1) | contour as u64;
+    let mut edges: Vec<u64> = Vec::with_capacity(tris.len() + verts.len());
     for r in contours(verts, holes) {
-        let c = &verts[r];
+        let c = &id[r];
         for j in 0..c.len() {
             let (a, b) = (c[j], c[(j + 1) % c.len()]);
             if a != b {
-                edges.push((undirected(a, b), true));
+                edges.push(edge(a, b, true));
             }
         }
     }
     for t in tris.chunks_exact(3) {
         for e in 0..3 {
-            let (a, b) = (verts[t[e] as usize], verts[t[(e + 1) % 3] as usize]);
-            edges.push((undirected(a, b), false));
+            let (a, b) = (id[t[e] as usize], id[t[(e + 1) % 3] as usize]);
+            edges.push(edge(a, b, false));
         }
     }
     edges.sort_unstable();
-    edges.chunk_by(|a, b| a.0 == b.0).all(|run| {
-        let contour = run.iter().filter(|e| e.1).count();
+    edges.chunk_by(|a, b| a >> 1 == b >> 1).all(|run| {
+        let contour = run.iter().filter(|&&e| e & 1 == 1).count();
         let triangles = run.len() - contour;
         matches!((contour, triangles), (1, 1) | (0, 2) | (2, 0))
     })

@@ -19,14 +19,14 @@ fn key(p: &P3) -> u64 {
 /// Numbers distinct points in order of first sight: an open-addressing table
 /// of vertex numbers keyed by [`key`]. Only lookups are made, never
 /// iteration, so the numbering does not depend on the hash.
-struct PointNumbers {
+pub(crate) struct PointNumbers {
     /// `(key, number)`; `u32::MAX` marks an empty slot.
     slots: Vec<(u64, u32)>,
     mask: usize,
 }
 
 impl PointNumbers {
-    fn with_capacity(points: usize) -> Self {
+    pub(crate) fn with_capacity(points: usize) -> Self {
         // At most half full, so probe runs stay short.
         let size = (2 * points).next_power_of_two().max(16);
         PointNumbers {
@@ -36,7 +36,7 @@ impl PointNumbers {
     }
 
     /// The number of `p`, appending it to `verts` when first seen.
-    fn number(&mut self, p: &P3, verts: &mut Vec<P3>) -> u32 {
+    pub(crate) fn number(&mut self, p: &P3, verts: &mut Vec<P3>) -> u32 {
         let k = key(p);
         // Fibonacci hashing: the high bits of the product mix every key bit.
         let mut at = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask;
