@@ -46,6 +46,14 @@ pub(crate) enum Border {
 }
 
 impl Border {
+    /// Whether the lattice point `p` lies on the line.
+    pub(crate) fn holds(self, p: &[i32; 3]) -> bool {
+        match self {
+            Border::X(x) => p[0] == x,
+            Border::Y(y) => p[1] == y,
+        }
+    }
+
     fn contains(self, a: Pt, b: Pt) -> bool {
         match self {
             Border::X(x) => a.x == x && b.x == x,

@@ -4,10 +4,10 @@
 //! padding). Tiles with the same [`tile::TileKey`] have the same mesh, so each
 //! distinct tile of a set is meshed once ([`TileCache`]), welded into an
 //! indexed mesh ([`weld`]) and translated by exact lattice offsets. Borders
-//! between tiles carry no faces; [`seams::close`] merges the vertices on them
-//! and, where two different tiles sample a shared border differently (a level
-//! one of them lacks, a collinear point one of them dropped), splits the
-//! coarser side so the plate is closed.
+//! between tiles carry no faces; the assembly ([`weld::Plate`]) shares the
+//! vertices on them, and where two different tiles sample a shared border
+//! differently (a level one of them lacks, a collinear point one of them
+//! dropped), [`seams::close`] splits the coarser side so the plate is closed.
 
 mod digits;
 mod layers;
@@ -28,10 +28,10 @@ use crate::{Mesh, lattice};
 use layers::Tri;
 use std::collections::BTreeMap;
 use tile::{Beyond, JointKind, TileJoint, TileKey};
-use weld::Indexed;
+use weld::{Indexed, Plate, TileMesh};
 
 /// Meshes of distinct tiles, shared by the plates of one build.
-pub(crate) type TileCache = BTreeMap<TileKey, Indexed>;
+pub(crate) type TileCache = BTreeMap<TileKey, TileMesh>;
 
 pub(crate) fn build_plate(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Mesh {
     plate_mesh(plan, plate, cache).to_mesh(plan.bottom_um)
@@ -47,7 +47,7 @@ fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed 
     let xs = offsets(pad.west, columns);
     let ys = offsets(pad.south, rows);
 
-    let mut mesh = Indexed::default();
+    let mut assembly = Plate::default();
     for (i, &w) in columns.iter().enumerate() {
         for (j, &h) in rows.iter().enumerate() {
             let key = tile_key(
@@ -58,18 +58,18 @@ fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed 
                 [w, h],
                 [xs[i], ys[j]],
             );
-            let local = cache.entry(key).or_insert_with_key(|k| {
+            let tile = cache.entry(key).or_insert_with_key(|k| {
                 let mut soup: Vec<Tri> = Vec::new();
                 k.build(&mut soup);
-                Indexed::from_soup(&soup)
+                TileMesh::new(Indexed::from_soup(&soup), &k.borders())
             });
-            mesh.append(local, xs[i] as i32, ys[j] as i32);
+            assembly.append(tile, xs[i] as i32, ys[j] as i32);
         }
     }
     let inner_x: Vec<i32> = xs[1..columns.len()].iter().map(|&x| x as i32).collect();
     let inner_y: Vec<i32> = ys[1..rows.len()].iter().map(|&y| y as i32).collect();
-    seams::close(&mut mesh, &inner_x, &inner_y);
-    mesh
+    seams::close(&mut assembly, &inner_x, &inner_y);
+    assembly.mesh
 }
 
 /// Start of every cell along an axis, after `start` padding.

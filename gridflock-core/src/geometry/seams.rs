@@ -1,38 +1,32 @@
 //! Closes the borders between tiles.
 //!
-//! Two tiles meet on a vertical plane. Each samples the plane's edges from its
+//! Two tiles meet on a vertical plane, where plate assembly already shares
+//! the vertices they both have. Each samples the plane's edges from its
 //! own vertices; where one tile has a vertex on the plane that the other lacks
 //! (a z level only one of them has, a collinear point only one kept), the
 //! other's edge through that point is split and its triangle re-fanned.
 
 use super::refan::refan;
-use super::weld::{Indexed, P3};
+use super::weld::{P3, Plate};
 
-/// Merges the vertices on interior border planes (`x` in `xs` or `y` in
-/// `ys`), then splits every triangle edge lying in such a plane at the other
-/// vertices of that plane lying on it.
-pub(crate) fn close(mesh: &mut Indexed, xs: &[i32], ys: &[i32]) {
-    if xs.is_empty() && ys.is_empty() {
+/// Splits every triangle edge lying in an interior border plane (`x` in
+/// `xs` or `y` in `ys`) at the other vertices of that plane lying on it. The
+/// assembly already shares the vertices on those planes between tiles.
+pub(crate) fn close(plate: &mut Plate, xs: &[i32], ys: &[i32]) {
+    if plate.seam_tris.is_empty() {
         return;
     }
-    let on_plane = |p: &P3| xs.binary_search(&p[0]).is_ok() || ys.binary_search(&p[1]).is_ok();
-    let border: Vec<u32> = (0..mesh.verts.len() as u32)
-        .filter(|&i| on_plane(&mesh.verts[i as usize]))
-        .collect();
-    mesh.merge(&border);
-
+    let mesh = &mut plate.mesh;
     // Per plane: its vertices as (along, z, index), sorted.
     let mut x_planes: Vec<Vec<(i32, i32, u32)>> = vec![Vec::new(); xs.len()];
     let mut y_planes: Vec<Vec<(i32, i32, u32)>> = vec![Vec::new(); ys.len()];
-    let mut flag = vec![false; mesh.verts.len()];
-    for (i, p) in mesh.verts.iter().enumerate() {
+    for &i in &plate.border {
+        let p = mesh.verts[i as usize];
         if let Ok(k) = xs.binary_search(&p[0]) {
-            x_planes[k].push((p[1], p[2], i as u32));
-            flag[i] = true;
+            x_planes[k].push((p[1], p[2], i));
         }
         if let Ok(k) = ys.binary_search(&p[1]) {
-            y_planes[k].push((p[0], p[2], i as u32));
-            flag[i] = true;
+            y_planes[k].push((p[0], p[2], i));
         }
     }
     for plane in x_planes.iter_mut().chain(y_planes.iter_mut()) {
@@ -40,10 +34,9 @@ pub(crate) fn close(mesh: &mut Indexed, xs: &[i32], ys: &[i32]) {
     }
     let mut extra: Vec<[u32; 3]> = Vec::new();
     let mut keep = vec![true; mesh.tris.len()];
-    for (ti, t) in mesh.tris.iter().enumerate() {
-        if t.iter().filter(|&&i| flag[i as usize]).count() < 2 {
-            continue;
-        }
+    for &ti in &plate.seam_tris {
+        let ti = ti as usize;
+        let t = &mesh.tris[ti];
         let mut inserted: [Vec<u32>; 3] = Default::default();
         let mut any = false;
         for e in 0..3 {

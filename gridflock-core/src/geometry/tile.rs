@@ -252,7 +252,8 @@ impl TileKey {
         layers::mesh(&levels32, &slabs, &borders, out);
     }
 
-    fn borders(&self) -> Vec<Border> {
+    /// The lines on which a neighbouring tile continues, in cell coordinates.
+    pub(crate) fn borders(&self) -> Vec<Border> {
         let [x0, y0, x1, y1] = self.domain;
         let mut b = Vec::new();
         for side in Side::ALL {

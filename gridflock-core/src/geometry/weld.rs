@@ -1,7 +1,7 @@
 //! Triangle soups → indexed meshes: per tile once, then per plate by
-//! instancing tiles and merging only the vertices on shared borders.
+//! instancing tiles and sharing only the vertices on interior borders.
 
-use super::layers::Tri;
+use super::layers::{Border, Tri};
 use crate::Mesh;
 
 pub(crate) type P3 = [i32; 3];
@@ -23,6 +23,7 @@ pub(crate) struct PointNumbers {
     /// `(key, number)`; `u32::MAX` marks an empty slot.
     slots: Vec<(u64, u32)>,
     mask: usize,
+    filled: usize,
 }
 
 impl PointNumbers {
@@ -32,26 +33,48 @@ impl PointNumbers {
         PointNumbers {
             slots: vec![(0, u32::MAX); size],
             mask: size - 1,
+            filled: 0,
         }
     }
 
     /// The number of `p`, appending it to `verts` when first seen.
     pub(crate) fn number(&mut self, p: &P3, verts: &mut Vec<P3>) -> u32 {
         let k = key(p);
-        // Fibonacci hashing: the high bits of the product mix every key bit.
-        let mut at = (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask;
+        let mut at = self.home(k);
         loop {
             let (slot_key, number) = self.slots[at];
             if number == u32::MAX {
                 let number = verts.len() as u32;
                 self.slots[at] = (k, number);
+                self.filled += 1;
                 verts.push(*p);
+                if 2 * self.filled > self.slots.len() {
+                    self.grow();
+                }
                 return number;
             }
             if slot_key == k {
                 return number;
             }
             at = (at + 1) & self.mask;
+        }
+    }
+
+    fn home(&self, k: u64) -> usize {
+        // Fibonacci hashing: the high bits of the product mix every key bit.
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        self.slots = vec![(0, u32::MAX); 2 * old.len()];
+        self.mask = self.slots.len() - 1;
+        for (k, number) in old.into_iter().filter(|s| s.1 != u32::MAX) {
+            let mut at = self.home(k);
+            while self.slots[at].1 != u32::MAX {
+                at = (at + 1) & self.mask;
+            }
+            self.slots[at] = (k, number);
         }
     }
 }
@@ -77,57 +100,6 @@ impl Indexed {
         out
     }
 
-    /// Appends `other` translated by `(dx, dy)`.
-    pub(crate) fn append(&mut self, other: &Indexed, dx: i32, dy: i32) {
-        let base = self.verts.len() as u32;
-        self.verts
-            .extend(other.verts.iter().map(|p| [p[0] + dx, p[1] + dy, p[2]]));
-        self.tris
-            .extend(other.tris.iter().map(|t| t.map(|i| i + base)));
-    }
-
-    /// Merges vertices that share a position among those flagged in `candidates`,
-    /// then drops unused vertices, keeping order.
-    pub(crate) fn merge(&mut self, candidates: &[u32]) {
-        let mut keyed: Vec<(u64, u32)> = candidates
-            .iter()
-            .map(|&i| (key(&self.verts[i as usize]), i))
-            .collect();
-        keyed.sort_unstable();
-        let mut remap: Vec<u32> = (0..self.verts.len() as u32).collect();
-        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-            for c in run {
-                remap[c.1 as usize] = run[0].1;
-            }
-        }
-        for t in &mut self.tris {
-            *t = t.map(|i| remap[i as usize]);
-        }
-        self.compact();
-    }
-
-    /// Drops vertices no triangle uses, keeping the order of the rest.
-    pub(crate) fn compact(&mut self) {
-        let mut used = vec![false; self.verts.len()];
-        for t in &self.tris {
-            for &i in t {
-                used[i as usize] = true;
-            }
-        }
-        let mut number = vec![u32::MAX; self.verts.len()];
-        let mut verts = Vec::with_capacity(self.verts.len());
-        for (i, p) in self.verts.iter().enumerate() {
-            if used[i] {
-                number[i] = verts.len() as u32;
-                verts.push(*p);
-            }
-        }
-        self.verts = verts;
-        for t in &mut self.tris {
-            *t = t.map(|i| number[i as usize]);
-        }
-    }
-
     /// Millimetres, with the plate's bottom at z = 0.
     pub(crate) fn to_mesh(&self, bottom_um: i64) -> Mesh {
         let to_mm = |um: i64| (um as f64 / 1000.0) as f32;
@@ -143,6 +115,89 @@ impl Indexed {
             positions,
             indices: self.tris.as_flattened().to_vec(),
         }
+    }
+}
+
+/// A distinct tile's mesh, with what plate assembly needs to know about its
+/// interior borders (the sides where a neighbouring tile continues).
+pub(crate) struct TileMesh {
+    mesh: Indexed,
+    /// Per vertex: whether it lies on an interior border line.
+    on_border: Vec<bool>,
+    /// Triangles with two or more corners on interior borders: the only ones
+    /// a seam can split.
+    seam_tris: Vec<u32>,
+}
+
+impl TileMesh {
+    pub(crate) fn new(mesh: Indexed, borders: &[Border]) -> Self {
+        let on_border: Vec<bool> = mesh
+            .verts
+            .iter()
+            .map(|p| borders.iter().any(|b| b.holds(p)))
+            .collect();
+        let seam_tris = (0..mesh.tris.len() as u32)
+            .filter(|&t| {
+                let corners = mesh.tris[t as usize];
+                corners.iter().filter(|&&i| on_border[i as usize]).count() >= 2
+            })
+            .collect();
+        TileMesh {
+            mesh,
+            on_border,
+            seam_tris,
+        }
+    }
+}
+
+/// A plate being assembled from translated tiles. A vertex on an interior
+/// border is shared by every tile that meets there: it keeps the number it
+/// got from the first of them. Vertices are numbered in order of first
+/// appearance, tile by tile.
+#[derive(Default)]
+pub(crate) struct Plate {
+    pub(crate) mesh: Indexed,
+    shared: Option<PointNumbers>,
+    /// Vertices on interior borders.
+    pub(crate) border: Vec<u32>,
+    /// Triangles with two or more corners on interior borders.
+    pub(crate) seam_tris: Vec<u32>,
+    /// Scratch: the plate number of each vertex of the tile being appended.
+    numbers: Vec<u32>,
+}
+
+impl Plate {
+    /// Appends `tile` translated by `(dx, dy)`.
+    pub(crate) fn append(&mut self, tile: &TileMesh, dx: i32, dy: i32) {
+        let shared = self
+            .shared
+            .get_or_insert_with(|| PointNumbers::with_capacity(1024));
+        let verts = &mut self.mesh.verts;
+        self.numbers.clear();
+        for (p, &on_border) in tile.mesh.verts.iter().zip(&tile.on_border) {
+            let p = [p[0] + dx, p[1] + dy, p[2]];
+            let before = verts.len() as u32;
+            let number = if on_border {
+                shared.number(&p, verts)
+            } else {
+                verts.push(p);
+                before
+            };
+            if on_border && number == before {
+                self.border.push(number);
+            }
+            self.numbers.push(number);
+        }
+        let first = self.mesh.tris.len() as u32;
+        let numbers = &self.numbers;
+        self.mesh.tris.extend(
+            tile.mesh
+                .tris
+                .iter()
+                .map(|t| t.map(|i| numbers[i as usize])),
+        );
+        self.seam_tris
+            .extend(tile.seam_tris.iter().map(|&t| first + t));
     }
 }
 
