@@ -242,10 +242,11 @@ impl TileKey {
         let base = largest(poly::union(&poly::difference(&outline, &ip_cut), &ip_add));
         let ring = Opening::new(self, &base);
 
+        let magnet_open = self.magnet_open(&ring);
         let levels = self.levels();
         let mut slabs = Vec::with_capacity(levels.len() - 1);
         for pair in levels.windows(2) {
-            slabs.push(self.slab(&base, &ring, pair[0], pair[1]));
+            slabs.push(self.slab(&base, &ring, &magnet_open, [pair[0], pair[1]]));
         }
         let borders: Vec<Border> = self.borders();
         let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
@@ -308,7 +309,14 @@ impl TileKey {
         0
     }
 
-    fn slab(&self, base: &Shapes, ring_of: &Opening, za: i64, zb: i64) -> Slab {
+    /// The slab between `za` and `zb`; `magnet_open` is [`Self::magnet_open`].
+    fn slab(
+        &self,
+        base: &Shapes,
+        ring_of: &Opening,
+        magnet_open: &Shapes,
+        [za, zb]: [i64; 2],
+    ) -> Slab {
         let mut adds: Shapes = Vec::new();
         let mut cuts: Shapes = Vec::new();
         self.edge_puzzle(za, zb, &mut adds, &mut cuts);
@@ -319,7 +327,8 @@ impl TileKey {
         }
         let mut ring = None;
         if zb <= 0 {
-            self.magnet_layer(ring_of, za, zb, &mut cuts);
+            self.magnet_cuts(za, zb, &mut cuts);
+            cuts.extend_from_slice(magnet_open);
         } else {
             let (da, db) = (Self::inset_at(za), Self::inset_at(zb));
             if da == db {
@@ -331,55 +340,69 @@ impl TileKey {
                 });
             }
         }
-        let with_adds = if adds.is_empty() {
-            base.clone()
-        } else {
-            poly::union(base, &adds)
-        };
-        let fixed = without_debris(poly::difference(&with_adds, &cuts));
+        // Each shape winds once around its material (holes cancel it), so
+        // under the non-zero rule a plain list of shapes already is their
+        // union: the difference resolves it, with no boolean of its own.
+        let mut material = base.clone();
+        material.extend(adds);
+        let fixed = without_debris(poly::difference(&material, &cuts));
         Slab { fixed, ring }
     }
 
-    /// The magnet layer below the profile: a frame around the opening, corner
-    /// pads, and the pockets and release cuts active in `[za, zb]`.
-    fn magnet_layer(&self, ring_of: &Opening, za: i64, zb: i64, cuts: &mut Shapes) {
-        let mut open: Shapes = shape(ring_of.at(BOTTOM_INSET_UM));
-        let mut material: Shapes = Vec::new();
-        if let Some(spec) = &self.magnets {
-            let (corners, toward) = magnets::corners(spec, self.w, self.h);
-            let (pocket_z, release_z) = spec.z_ranges();
-            let place = |c: magnets::Corner, contour: &Contour| -> Contour {
-                contour
-                    .iter()
-                    .map(|&p| magnets::place(c, self.w, self.h, p))
-                    .collect()
-            };
-            for &c in &corners {
-                material.push(vec![place(c, &magnets::pad(spec))]);
-                if za >= pocket_z.0 && zb <= pocket_z.1 {
-                    for p in magnets::pocket(spec, toward) {
-                        cuts.push(vec![place(c, &p)]);
-                    }
-                }
-                if za >= release_z.0
-                    && zb <= release_z.1
-                    && let Some(r) = magnets::release(spec, toward)
-                {
-                    cuts.push(vec![place(c, &r)]);
-                }
-            }
-            for side in Side::ALL {
-                if self.beyond(side) == Beyond::FemaleSeam
-                    && self.joints.iter().any(|j| j.kind == JointKind::Edge)
-                {
-                    material.push(vec![self.side_strip(side, EDGE_PUZZLE_BAR_UM)]);
-                }
+    /// The open part of the magnet layer below the profile: the opening at
+    /// its bottom inset, less the corner pads and the bars under edge-puzzle
+    /// sockets. The same at every level of the layer.
+    fn magnet_open(&self, ring_of: &Opening) -> Shapes {
+        let open: Shapes = shape(ring_of.at(BOTTOM_INSET_UM));
+        let Some(spec) = &self.magnets else {
+            return open;
+        };
+        let (corners, _) = magnets::corners(spec, self.w, self.h);
+        let mut material: Shapes = corners
+            .iter()
+            .map(|&c| vec![self.place(c, &magnets::pad(spec))])
+            .collect();
+        for side in Side::ALL {
+            if self.beyond(side) == Beyond::FemaleSeam
+                && self.joints.iter().any(|j| j.kind == JointKind::Edge)
+            {
+                material.push(vec![self.side_strip(side, EDGE_PUZZLE_BAR_UM)]);
             }
         }
-        if !material.is_empty() {
-            open = poly::difference(&open, &material);
+        if material.is_empty() {
+            return open;
         }
-        cuts.extend(open);
+        poly::difference(&open, &material)
+    }
+
+    /// The magnet pockets and release cuts active in `[za, zb]`.
+    fn magnet_cuts(&self, za: i64, zb: i64, cuts: &mut Shapes) {
+        let Some(spec) = &self.magnets else {
+            return;
+        };
+        let (corners, toward) = magnets::corners(spec, self.w, self.h);
+        let (pocket_z, release_z) = spec.z_ranges();
+        for &c in &corners {
+            if za >= pocket_z.0 && zb <= pocket_z.1 {
+                for p in magnets::pocket(spec, toward) {
+                    cuts.push(vec![self.place(c, &p)]);
+                }
+            }
+            if za >= release_z.0
+                && zb <= release_z.1
+                && let Some(r) = magnets::release(spec, toward)
+            {
+                cuts.push(vec![self.place(c, &r)]);
+            }
+        }
+    }
+
+    /// A magnet-frame contour moved to corner `c` of the cell.
+    fn place(&self, c: magnets::Corner, contour: &Contour) -> Contour {
+        contour
+            .iter()
+            .map(|&p| magnets::place(c, self.w, self.h, p))
+            .collect()
     }
 
     /// A strip of width `d` along the inside of `side` of the cell.
