@@ -162,13 +162,19 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     }
 }
 
-/// The vertices of one level, sorted both ways for range queries.
+/// The vertices of one level, indexed for "which of them lie on this edge".
 struct LevelPoints {
+    /// Ordered by `(x, y)`, and below by `(y, x)`: a long axis-aligned edge
+    /// scans only the points in its own thin band.
     by_x: Vec<Pt>,
-    /// The same points ordered by `(y, x)`: horizontal and vertical edges,
-    /// the common case, then scan only the points in their own thin band.
     by_y: Vec<Pt>,
+    /// For every other edge, mostly short circle segments, whose bands
+    /// would cross the whole tile.
+    grid: Grid,
 }
+
+/// Axis-aligned edges longer than this are looked up in their band.
+const LONG_EDGE_UM: i32 = 8_000;
 
 impl LevelPoints {
     fn new(mut pts: Vec<Pt>) -> Self {
@@ -176,7 +182,12 @@ impl LevelPoints {
         pts.dedup();
         let mut by_y = pts.clone();
         by_y.sort_unstable_by_key(|p| (p.y, p.x));
-        LevelPoints { by_x: pts, by_y }
+        let grid = Grid::new(&pts);
+        LevelPoints {
+            by_x: pts,
+            by_y,
+            grid,
+        }
     }
 
     /// The edge `a → b` with every level vertex that lies on it inserted, in order.
@@ -194,22 +205,13 @@ impl LevelPoints {
     fn on_segment(&self, a: Pt, b: Pt) -> Vec<Pt> {
         let (x_lo, x_hi) = (a.x.min(b.x) - 1, a.x.max(b.x) + 1);
         let (y_lo, y_hi) = (a.y.min(b.y) - 1, a.y.max(b.y) + 1);
-        let candidates: &[Pt] = if x_hi - x_lo <= y_hi - y_lo {
-            let start = self.by_x.partition_point(|p| p.x < x_lo);
-            let end = self.by_x.partition_point(|p| p.x <= x_hi);
-            &self.by_x[start..end]
-        } else {
-            let start = self.by_y.partition_point(|p| p.y < y_lo);
-            let end = self.by_y.partition_point(|p| p.y <= y_hi);
-            &self.by_y[start..end]
-        };
         let dx = (b.x - a.x) as i64;
         let dy = (b.y - a.y) as i64;
         let len2 = dx * dx + dy * dy;
         let mut found: Vec<(i64, Pt)> = Vec::new();
-        for &p in candidates {
+        let mut test = |p: Pt| {
             if p.x < x_lo || p.x > x_hi || p.y < y_lo || p.y > y_hi || p == a || p == b {
-                continue;
+                return;
             }
             let px = (p.x - a.x) as i64;
             let py = (p.y - a.y) as i64;
@@ -219,9 +221,112 @@ impl LevelPoints {
             if (cross as i128) * (cross as i128) <= len2 as i128 && dot > 0 && dot < len2 {
                 found.push((dot, p));
             }
+        };
+        // Long axis-aligned edges (tile sides, the opening's straight runs)
+        // would visit a long row of grid cells: their thin band is cheaper.
+        let (width, height) = (x_hi - x_lo, y_hi - y_lo);
+        if width.min(height) <= 2 && width.max(height) > LONG_EDGE_UM {
+            let band: &[Pt] = if width <= height {
+                let start = self.by_x.partition_point(|p| p.x < x_lo);
+                let end = self.by_x.partition_point(|p| p.x <= x_hi);
+                &self.by_x[start..end]
+            } else {
+                let start = self.by_y.partition_point(|p| p.y < y_lo);
+                let end = self.by_y.partition_point(|p| p.y <= y_hi);
+                &self.by_y[start..end]
+            };
+            band.iter().for_each(|&p| test(p));
+        } else {
+            self.grid.visit([x_lo, y_lo, x_hi, y_hi], test);
         }
         found.sort_unstable_by_key(|&(d, p)| (d, p.x, p.y));
         found.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+/// Points bucketed into square cells of `2^GRID_SHIFT` µm.
+struct Grid {
+    origin: Pt,
+    columns: usize,
+    rows: usize,
+    /// Where each cell's points start in `points` (one more entry than cells).
+    starts: Vec<u32>,
+    points: Vec<Pt>,
+}
+
+/// About 1 mm: a circle segment's box spans one to four cells.
+const GRID_SHIFT: u32 = 10;
+
+impl Grid {
+    fn new(pts: &[Pt]) -> Grid {
+        let (Some(min_x), Some(max_x)) =
+            (pts.iter().map(|p| p.x).min(), pts.iter().map(|p| p.x).max())
+        else {
+            return Grid {
+                origin: Pt::new(0, 0),
+                columns: 0,
+                rows: 0,
+                starts: vec![0],
+                points: Vec::new(),
+            };
+        };
+        let min_y = pts.iter().map(|p| p.y).min().unwrap_or(0);
+        let max_y = pts.iter().map(|p| p.y).max().unwrap_or(0);
+        let origin = Pt::new(min_x, min_y);
+        let columns = ((max_x - min_x) >> GRID_SHIFT) as usize + 1;
+        let rows = ((max_y - min_y) >> GRID_SHIFT) as usize + 1;
+        let cell = |p: &Pt| {
+            ((p.x - origin.x) >> GRID_SHIFT) as usize
+                + columns * ((p.y - origin.y) >> GRID_SHIFT) as usize
+        };
+        // Counting sort: sizes, then prefix sums, then placement.
+        let mut starts = vec![0u32; columns * rows + 1];
+        for p in pts {
+            starts[cell(p) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut points = vec![origin; pts.len()];
+        for p in pts {
+            let c = cell(p);
+            points[next[c] as usize] = *p;
+            next[c] += 1;
+        }
+        Grid {
+            origin,
+            columns,
+            rows,
+            starts,
+            points,
+        }
+    }
+
+    /// Calls `f` on every point in the cells that meet the box
+    /// `[x_lo, y_lo, x_hi, y_hi]` (and perhaps a few just outside it).
+    fn visit(&self, [x_lo, y_lo, x_hi, y_hi]: [i32; 4], mut f: impl FnMut(Pt)) {
+        let span = |lo: i32, hi: i32, origin: i32, count: usize| {
+            let lo = ((lo - origin).max(0) >> GRID_SHIFT) as usize;
+            let hi = (hi - origin) >> GRID_SHIFT;
+            (hi >= 0).then(|| lo..(hi as usize + 1).min(count))
+        };
+        let (Some(xs), Some(ys)) = (
+            span(x_lo, x_hi, self.origin.x, self.columns),
+            span(y_lo, y_hi, self.origin.y, self.rows),
+        ) else {
+            return;
+        };
+        if xs.is_empty() {
+            return;
+        }
+        for row in ys {
+            // A row's cells are consecutive, and so are their points.
+            let first = row * self.columns;
+            let from = self.starts[first + xs.start] as usize;
+            let to = self.starts[first + xs.end] as usize;
+            self.points[from..to].iter().for_each(|&p| f(p));
+        }
     }
 }
 
@@ -501,4 +606,71 @@ fn inside(rings: &[&[Pt]], p: (f64, f64)) -> bool {
 
 fn cross(a: Pt, b: Pt, c: Pt) -> i128 {
     (b.x - a.x) as i128 * (c.y - a.y) as i128 - (b.y - a.y) as i128 * (c.x - a.x) as i128
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every level point on `a → b` by testing all of them, ordered from `a`.
+    fn on_segment_by_brute_force(points: &[Pt], a: Pt, b: Pt) -> Vec<Pt> {
+        let (dx, dy) = ((b.x - a.x) as i64, (b.y - a.y) as i64);
+        let len2 = dx * dx + dy * dy;
+        let mut found: Vec<(i64, Pt)> = points
+            .iter()
+            .filter(|&&p| p != a && p != b)
+            .filter_map(|&p| {
+                let (px, py) = ((p.x - a.x) as i64, (p.y - a.y) as i64);
+                let (cross, dot) = (dx * py - dy * px, dx * px + dy * py);
+                ((cross as i128).pow(2) <= len2 as i128 && dot > 0 && dot < len2)
+                    .then_some((dot, p))
+            })
+            .collect();
+        found.sort_unstable_by_key(|&(d, p)| (d, p.x, p.y));
+        found.into_iter().map(|(_, p)| p).collect()
+    }
+
+    #[test]
+    fn on_segment_finds_what_testing_every_point_finds() {
+        let mut state = 11u64;
+        let mut next = |range: i64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 33) as i64 % range) as i32
+        };
+        // Points on a coarse lattice so that many lie on the test segments,
+        // some far outside the others (a sparse grid with empty cells).
+        let mut points: Vec<Pt> = (0..3_000)
+            .map(|_| Pt::new(next(60) * 500 - 3_000, next(60) * 500 - 3_000))
+            .collect();
+        points.push(Pt::new(90_000, -40_000));
+        points.sort_unstable_by_key(|p| (p.x, p.y));
+        points.dedup();
+        let level = LevelPoints::new(points.clone());
+        let mut hits = 0;
+        for _ in 0..3_000 {
+            let a = points[next(points.len() as i64) as usize];
+            // Slanted, axis-aligned, long and short; some ends off the lattice.
+            let b = match next(4) {
+                0 => Pt::new(a.x + next(40) * 500, a.y),
+                1 => Pt::new(a.x, a.y - next(40) * 500),
+                2 => Pt::new(a.x + next(7) * 500 - 1_500, a.y + next(7) * 500 - 1_500),
+                _ => Pt::new(a.x + next(30_000) - 15_000, a.y + next(30_000) - 15_000),
+            };
+            let found = level.on_segment(a, b);
+            assert_eq!(
+                found,
+                on_segment_by_brute_force(&points, a, b),
+                "{a:?} → {b:?}"
+            );
+            hits += found.len();
+        }
+        assert!(hits > 1_000, "too few points on the segments: {hits}");
+        assert!(
+            LevelPoints::new(Vec::new())
+                .on_segment(Pt::new(0, 0), Pt::new(5, 5))
+                .is_empty()
+        );
+    }
 }
