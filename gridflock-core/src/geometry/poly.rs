@@ -94,9 +94,10 @@ pub(crate) fn rect(x0: i64, y0: i64, x1: i64, y1: i64) -> Contour {
 pub(crate) fn arc(cx: i64, cy: i64, r: i64, from: i64, to: i64, out: &mut Contour) {
     let n = crate::profile::CIRCLE_SEGMENTS as i64;
     let step = if to >= from { 1 } else { -1 };
+    let units = circle_units();
     let mut i = from;
     loop {
-        let (dx, dy) = unit(i, n);
+        let (dx, dy) = units[i.rem_euclid(n) as usize];
         out.push(pt(
             cx + lattice::round(r as f64 * dx),
             cy + lattice::round(r as f64 * dy),
@@ -106,6 +107,17 @@ pub(crate) fn arc(cx: i64, cy: i64, r: i64, from: i64, to: i64, out: &mut Contou
         }
         i += step;
     }
+}
+
+/// [`unit`] at every multiple of 1/`CIRCLE_SEGMENTS` of a turn, computed
+/// once: arcs are drawn for every ring of every tile.
+fn circle_units() -> &'static [(f64, f64); crate::profile::CIRCLE_SEGMENTS] {
+    static UNITS: std::sync::OnceLock<[(f64, f64); crate::profile::CIRCLE_SEGMENTS]> =
+        std::sync::OnceLock::new();
+    UNITS.get_or_init(|| {
+        let n = crate::profile::CIRCLE_SEGMENTS;
+        std::array::from_fn(|i| unit(i as i64, n as i64))
+    })
 }
 
 /// Unit vector at angle `i / n` of a turn, exact on the axes.

@@ -89,7 +89,8 @@ pub(crate) struct Indexed {
 impl Indexed {
     /// Welds identical lattice points, numbering vertices in order of first use.
     pub(crate) fn from_soup(soup: &[Tri]) -> Indexed {
-        let mut numbers = PointNumbers::with_capacity(soup.len() * 3);
+        // A closed mesh has about half as many vertices as triangles.
+        let mut numbers = PointNumbers::with_capacity(soup.len() / 2);
         let mut out = Indexed {
             verts: Vec::new(),
             tris: Vec::with_capacity(soup.len()),
