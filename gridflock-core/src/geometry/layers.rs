@@ -93,6 +93,23 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
             down.push(Vec::new());
             continue;
         }
+        // The bottom and top faces of a slab without a loft are its fixed
+        // region, already a boolean's output.
+        let flat = |slab: Option<&Slab>| slab.filter(|s| s.ring.is_none()).map(|s| s.fixed.clone());
+        if i == 0
+            && let Some(bottom) = flat(slabs.first())
+        {
+            up.push(Vec::new());
+            down.push(bottom);
+            continue;
+        }
+        if i == n
+            && let Some(top) = flat(slabs.last())
+        {
+            up.push(top);
+            down.push(Vec::new());
+            continue;
+        }
         let (u, d) = super::poly::differences(below, above);
         up.push(u);
         down.push(d);
