@@ -343,13 +343,6 @@ impl TileKey {
         // Each shape winds once around its material (holes cancel it), so
         // under the non-zero rule a plain list of shapes already is their
         // union: the difference resolves it, with no boolean of its own.
-        if adds.is_empty() && cuts.is_empty() {
-            // The base is already a boolean's debris-free output.
-            return Slab {
-                fixed: base.clone(),
-                ring,
-            };
-        }
         let mut material = base.clone();
         material.extend(adds);
         let fixed = without_debris(poly::difference(&material, &cuts));
