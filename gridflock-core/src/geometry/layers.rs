@@ -84,6 +84,7 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     let empty: Shapes = Vec::new();
     let mut up: Vec<Shapes> = Vec::with_capacity(n + 1);
     let mut down: Vec<Shapes> = Vec::with_capacity(n + 1);
+    let flat = |slab: Option<&Slab>| slab.filter(|s| s.ring.is_none()).map(|s| s.fixed.clone());
     for i in 0..=n {
         let below = if i > 0 { &tops[i - 1] } else { &empty };
         let above = if i < n { &bottoms[i] } else { &empty };
@@ -93,9 +94,9 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
             down.push(Vec::new());
             continue;
         }
-        // The bottom and top faces of a slab without a loft are its fixed
-        // region, already a boolean's output.
-        let flat = |slab: Option<&Slab>| slab.filter(|s| s.ring.is_none()).map(|s| s.fixed.clone());
+        // The bottom face of the first slab and the top face of the last,
+        // when they have no loft, are their fixed regions: already a
+        // boolean's output.
         if i == 0
             && let Some(bottom) = flat(slabs.first())
         {

@@ -26,6 +26,12 @@ pub(crate) struct PointNumbers {
     filled: usize,
 }
 
+impl Default for PointNumbers {
+    fn default() -> Self {
+        PointNumbers::with_capacity(0)
+    }
+}
+
 impl PointNumbers {
     pub(crate) fn with_capacity(points: usize) -> Self {
         // At most half full, so probe runs stay short.
@@ -158,7 +164,8 @@ impl TileMesh {
 #[derive(Default)]
 pub(crate) struct Plate {
     pub(crate) mesh: Indexed,
-    shared: Option<PointNumbers>,
+    /// Plate numbers of the border vertices appended so far.
+    shared: PointNumbers,
     /// Vertices on interior borders.
     pub(crate) border: Vec<u32>,
     /// Triangles with two or more corners on interior borders.
@@ -170,9 +177,7 @@ pub(crate) struct Plate {
 impl Plate {
     /// Appends `tile` translated by `(dx, dy)`.
     pub(crate) fn append(&mut self, tile: &TileMesh, dx: i32, dy: i32) {
-        let shared = self
-            .shared
-            .get_or_insert_with(|| PointNumbers::with_capacity(1024));
+        let shared = &mut self.shared;
         let verts = &mut self.mesh.verts;
         self.numbers.clear();
         for (p, &on_border) in tile.mesh.verts.iter().zip(&tile.on_border) {
