@@ -88,30 +88,23 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     for i in 0..=n {
         let below = if i > 0 { &tops[i - 1] } else { &empty };
         let above = if i < n { &bottoms[i] } else { &empty };
-        if below == above {
+        let (u, d) = if below == above {
             // Inside a loft or between slabs cut alike: no face at this level.
-            up.push(Vec::new());
-            down.push(Vec::new());
-            continue;
-        }
-        // The bottom face of the first slab and the top face of the last,
-        // when they have no loft, are their fixed regions: already a
-        // boolean's output.
-        if i == 0
+            (Vec::new(), Vec::new())
+        } else if i == 0
             && let Some(bottom) = flat(slabs.first())
         {
-            up.push(Vec::new());
-            down.push(bottom);
-            continue;
-        }
-        if i == n
+            // The bottom face of the first slab and the top face of the last,
+            // when they have no loft, are their fixed regions: already a
+            // boolean's output.
+            (Vec::new(), bottom)
+        } else if i == n
             && let Some(top) = flat(slabs.last())
         {
-            up.push(top);
-            down.push(Vec::new());
-            continue;
-        }
-        let (u, d) = super::poly::differences(below, above);
+            (top, Vec::new())
+        } else {
+            super::poly::differences(below, above)
+        };
         up.push(u);
         down.push(d);
     }
@@ -276,10 +269,9 @@ struct Grid {
 const GRID_SHIFT: u32 = 10;
 
 impl Grid {
+    /// Buckets `pts`, which are sorted by `x` (as `LevelPoints::by_x` is).
     fn new(pts: &[Pt]) -> Grid {
-        let (Some(min_x), Some(max_x)) =
-            (pts.iter().map(|p| p.x).min(), pts.iter().map(|p| p.x).max())
-        else {
+        let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
             return Grid {
                 origin: Pt::new(0, 0),
                 columns: 0,
@@ -288,8 +280,10 @@ impl Grid {
                 points: Vec::new(),
             };
         };
-        let min_y = pts.iter().map(|p| p.y).min().unwrap_or(0);
-        let max_y = pts.iter().map(|p| p.y).max().unwrap_or(0);
+        let (min_x, max_x) = (first.x, last.x);
+        let (min_y, max_y) = pts.iter().fold((i32::MAX, i32::MIN), |(lo, hi), p| {
+            (lo.min(p.y), hi.max(p.y))
+        });
         let origin = Pt::new(min_x, min_y);
         let columns = ((max_x - min_x) >> GRID_SHIFT) as usize + 1;
         let rows = ((max_y - min_y) >> GRID_SHIFT) as usize + 1;

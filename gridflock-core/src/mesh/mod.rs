@@ -7,9 +7,9 @@ mod check;
 
 pub use check::{MeshError, MeshReport, check};
 
-/// Cross product of a triangle's edges `b − a` and `c − a`, in `f64` (exact
-/// for the `f32` inputs' differences up to one rounding per term): twice the
-/// area, along the normal of a counter-clockwise triangle.
+/// Cross product of a triangle's edges `b − a` and `c − a` in `f64`: twice
+/// the area, along the normal of a counter-clockwise triangle. The edges of
+/// `f32` corners are exact in `f64`, so each component is rounded once.
 pub(crate) fn cross(tri: &[[f32; 3]; 3]) -> [f64; 3] {
     let [a, b, c] = tri.map(|p| p.map(f64::from));
     let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
