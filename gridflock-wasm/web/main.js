@@ -1,10 +1,9 @@
-// GridFlock live preview: form -> (debounced) worker -> three.js scene.
+// GridFlock live preview: form -> workers -> three.js scene.
 // The worker owns all gridflock-wasm calls; this thread only draws.
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 
 const $ = (id) => document.getElementById(id);
-const DEBOUNCE_MS = 40;
 // A set that is not complete this long after the request is drawn plate by
 // plate as plates arrive; a faster one is drawn once, complete. On a software
 // rasterizer every frame of a large set costs tens of milliseconds of the
@@ -52,6 +51,8 @@ scene.add(sun);
 const group = new THREE.Group();
 scene.add(group);
 const palette = [0x4f8fd6, 0xe0913b, 0x58a55c, 0xc95c8c, 0x8a6fd1, 0x3fa7a2, 0xc4a43a, 0xd0604d];
+// Shared by every set: a new set brings new geometry, nothing else.
+const materials = palette.map((color) => new THREE.MeshStandardMaterial({ color, flatShading: true, roughness: 0.7 }));
 
 function resize() {
   const { clientWidth: w, clientHeight: h } = canvas.parentElement;
@@ -84,20 +85,34 @@ controls.addEventListener('change', () => {
 });
 new ResizeObserver(resize).observe(canvas.parentElement);
 
+// Materials and label textures are shared between sets; only geometry goes.
 function clearScene() {
   for (const obj of [...group.children]) {
     group.remove(obj);
     obj.traverse((o) => {
-      o.geometry?.dispose();
-      if (o.material) {
-        o.material.map?.dispose();
-        o.material.dispose();
-      }
+      if (o.isMesh) o.geometry.dispose();
     });
   }
 }
 
+// Plate number -> sprite material. Drawing every label again and uploading
+// it as a texture was about half of what the first frame of a new set cost
+// this thread, and more again in a software rasterizer.
+const labelMaterials = new Map();
+
 function label(text) {
+  let material = labelMaterials.get(text);
+  if (!material) {
+    material = new THREE.SpriteMaterial({ map: labelTexture(text), depthTest: false });
+    labelMaterials.set(text, material);
+  }
+  const sprite = new THREE.Sprite(material);
+  sprite.scale.set(22, 22, 1);
+  sprite.renderOrder = 1;
+  return sprite;
+}
+
+function labelTexture(text) {
   const c = document.createElement('canvas');
   c.width = c.height = 128;
   const g = c.getContext('2d');
@@ -110,10 +125,7 @@ function label(text) {
   g.textAlign = 'center';
   g.textBaseline = 'middle';
   g.fillText(text, 64, 68);
-  const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: new THREE.CanvasTexture(c), depthTest: false }));
-  sprite.scale.set(22, 22, 1);
-  sprite.renderOrder = 1;
-  return sprite;
+  return new THREE.CanvasTexture(c);
 }
 
 function placement(info) {
@@ -158,13 +170,8 @@ function addPlate(index, positions, indices) {
   const geometry = new THREE.BufferGeometry();
   geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
   geometry.setIndex(new THREE.BufferAttribute(indices, 1));
-  const material = new THREE.MeshStandardMaterial({
-    color: palette[index % palette.length],
-    flatShading: true,
-    roughness: 0.7,
-  });
   const plate = new THREE.Group();
-  plate.add(new THREE.Mesh(geometry, material));
+  plate.add(new THREE.Mesh(geometry, materials[index % materials.length]));
   const tag = label(String(info.number));
   tag.position.set(info.sizeMm[0] / 2, info.sizeMm[1] / 2, 16);
   plate.add(tag);
@@ -223,11 +230,14 @@ function setStatus(text, status) {
   window.__gridflock.status = status;
 }
 
+// The input events of one task (a paste, a form reset) make one request. No
+// debounce beyond that: workers drop a stale request between two plates and
+// the page ignores stale answers, so each keystroke can start at once.
 let timer = 0;
 function schedule() {
   if (!timer) state.inputAt = performance.now();
   clearTimeout(timer);
-  timer = setTimeout(request, DEBOUNCE_MS);
+  timer = setTimeout(request);
 }
 
 function request() {
