@@ -174,7 +174,7 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
 }
 
 /// The vertices of one level, indexed for "which of them lie on this edge".
-struct LevelPoints {
+pub(super) struct LevelPoints {
     /// Ordered by `(x, y)`, and below by `(y, x)`: a long axis-aligned edge
     /// scans only the points in its own thin band.
     by_x: Vec<Pt>,
@@ -188,7 +188,7 @@ struct LevelPoints {
 const LONG_EDGE_UM: i32 = 8_000;
 
 impl LevelPoints {
-    fn new(mut pts: Vec<Pt>) -> Self {
+    pub(super) fn new(mut pts: Vec<Pt>) -> Self {
         pts.sort_unstable_by_key(|p| (p.x, p.y));
         pts.dedup();
         let mut by_y = pts.clone();
@@ -202,7 +202,7 @@ impl LevelPoints {
     }
 
     /// The edge `a → b` with every level vertex that lies on it inserted, in order.
-    fn chain(&self, a: Pt, b: Pt) -> Vec<Pt> {
+    pub(super) fn chain(&self, a: Pt, b: Pt) -> Vec<Pt> {
         let mut inner = self.on_segment(a, b);
         let mut chain = Vec::with_capacity(inner.len() + 2);
         chain.push(a);
@@ -344,7 +344,7 @@ impl Grid {
 
 /// Triangulates the band between a bottom chain at `z0` and a top chain at
 /// `z1`, both running in the same direction, as seen from outside.
-fn strip(bottom: &[Pt], z0: i32, top: &[Pt], z1: i32, out: &mut Vec<Tri>) {
+pub(super) fn strip(bottom: &[Pt], z0: i32, top: &[Pt], z1: i32, out: &mut Vec<Tri>) {
     let param = |c: &[Pt], i: usize| -> f64 {
         let (a, b) = (c[0], c[c.len() - 1]);
         let (dx, dy) = ((b.x - a.x) as f64, (b.y - a.y) as f64);
@@ -381,7 +381,13 @@ fn strip(bottom: &[Pt], z0: i32, top: &[Pt], z1: i32, out: &mut Vec<Tri>) {
 }
 
 /// Triangulates a flat face at `z`, facing up or down.
-fn face(shapes: &Shapes, z: i32, points: &LevelPoints, facing_up: bool, out: &mut Vec<Tri>) {
+pub(super) fn face(
+    shapes: &Shapes,
+    z: i32,
+    points: &LevelPoints,
+    facing_up: bool,
+    out: &mut Vec<Tri>,
+) {
     let mut earcut = earcut::Earcut::new();
     let mut verts: Vec<Pt> = Vec::new();
     let mut holes: Vec<u32> = Vec::new();

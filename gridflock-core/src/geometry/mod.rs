@@ -10,6 +10,7 @@
 //! dropped), [`seams::close`] splits the coarser side so the plate is closed.
 
 mod digits;
+mod engrave;
 mod layers;
 mod magnets;
 mod poly;
@@ -58,18 +59,36 @@ fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed 
                 [w, h],
                 [xs[i], ys[j]],
             );
-            let tile = cache.entry(key).or_insert_with_key(|k| {
-                let mut soup: Vec<Tri> = Vec::new();
-                k.build(&mut soup);
-                TileMesh::new(Indexed::from_soup(&soup), &k.borders())
-            });
-            assembly.append(tile, xs[i] as i32, ys[j] as i32);
+            if !cache.contains_key(&key) {
+                let tile = mesh_tile(&key, cache);
+                cache.insert(key.clone(), tile);
+            }
+            assembly.append(&cache[&key], xs[i] as i32, ys[j] as i32);
         }
     }
     let inner_x: Vec<i32> = xs[1..columns.len()].iter().map(|&x| x as i32).collect();
     let inner_y: Vec<i32> = ys[1..rows.len()].iter().map(|&y| y as i32).collect();
     seams::close(&mut assembly, &inner_x, &inner_y);
     assembly.mesh
+}
+
+/// Meshes a tile; a numbered one, where it can, as its unnumbered twin
+/// (meshed once, shared with other plates) with the number engraved.
+fn mesh_tile(key: &TileKey, cache: &mut TileCache) -> TileMesh {
+    if let Some((plain, strokes)) = key.engraving() {
+        if !cache.contains_key(&plain) {
+            let tile = mesh_tile(&plain, cache);
+            cache.insert(plain.clone(), tile);
+        }
+        let depth = tile::LABEL_DEPTH_UM as i32;
+        if let Some(soup) = engrave::engrave(cache[&plain].mesh(), key.zbot as i32, &strokes, depth)
+        {
+            return TileMesh::new(Indexed::from_soup(&soup), &key.borders());
+        }
+    }
+    let mut soup: Vec<Tri> = Vec::new();
+    key.build(&mut soup);
+    TileMesh::new(Indexed::from_soup(&soup), &key.borders())
 }
 
 /// Start of every cell along an axis, after `start` padding.

@@ -184,3 +184,73 @@ fn edge_puzzle_seams_are_closed() {
         assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
     }
 }
+
+#[test]
+fn numbers_are_engraved_into_the_shared_unnumbered_tile() {
+    use super::{TileCache, engrave, poly, tile::LABEL_DEPTH_UM, tile_key};
+    for magnets in [Magnets::PressFit, Magnets::GlueTop, Magnets::GlueBottom] {
+        let params = |numbering: bool| {
+            let mut params = Params::new(84.0, 84.0);
+            params.connector = Connector::None;
+            params.magnets = magnets;
+            params.numbering = numbering;
+            params
+        };
+        let cells = [42_000, 42_000];
+        let mut p = plate(&cells, &cells, Sides::default(), OUT, vec![]);
+        // Every stroke of the seven-segment font.
+        p.number = 1089;
+        let numbered_plan = plan_of(params(true), &cells, &cells, p.clone());
+        let numbered = assert_closed(&numbered_plan);
+        let plain = assert_closed(&plan_of(params(false), &cells, &cells, p));
+
+        // The engraving path is taken: the numbered tile is the unnumbered
+        // one, from the cache, with the number cut in.
+        let plate = &numbered_plan.plates[0];
+        let key = tile_key(&numbered_plan, plate, [0, 0], [2, 2], [42_000; 2], [0, 0]);
+        let (twin, strokes) = key
+            .engraving()
+            .expect("a plain lowest slab takes an engraving");
+        let mut cache = TileCache::new();
+        super::build_plate(&numbered_plan, plate, &mut cache);
+        let engraved = engrave::engrave(
+            cache[&twin].mesh(),
+            key.zbot as i32,
+            &strokes,
+            LABEL_DEPTH_UM as i32,
+        );
+        assert!(
+            engraved.is_some(),
+            "{magnets:?}: the strokes fit the bottom face"
+        );
+
+        // What it removes is exactly the strokes' area times the depth.
+        let area_um2: i128 = poly::union_all(&strokes)
+            .iter()
+            .flatten()
+            .map(|c| poly::area2(c))
+            .sum::<i128>()
+            / 2;
+        let recess_mm3 = area_um2 as f64 * 1e-6 * LABEL_DEPTH_UM as f64 * 1e-3;
+        assert!(recess_mm3 > 2.0, "{recess_mm3}");
+        let removed = plain.volume_mm3 - numbered.volume_mm3;
+        assert!(
+            (removed - recess_mm3).abs() < 0.01,
+            "{magnets:?}: removed {removed} mm³, strokes {recess_mm3} mm³"
+        );
+    }
+}
+
+#[test]
+fn a_lofted_lowest_slab_keeps_the_number_in_the_tile() {
+    // Without magnets the lowest slab is the profile's chamfer, which the
+    // engraving would cut through: the tile is meshed with its number.
+    let mut params = Params::new(42.0, 42.0);
+    params.connector = Connector::None;
+    let p = plate(&[42_000], &[42_000], Sides::default(), OUT, vec![]);
+    let plan = plan_of(params, &[42_000], &[42_000], p);
+    let key = super::tile_key(&plan, &plan.plates[0], [0, 0], [1, 1], [42_000; 2], [0, 0]);
+    assert!(key.label.is_some());
+    assert!(key.engraving().is_none());
+    assert_closed(&plan);
+}

@@ -253,6 +253,27 @@ impl TileKey {
         layers::mesh(&levels32, &slabs, &borders, out);
     }
 
+    /// For a numbered tile whose lowest slab is a plain wall deeper than the
+    /// engraving: the same tile without its number, and the number's
+    /// strokes, for [`super::engrave`].
+    pub(crate) fn engraving(&self) -> Option<(TileKey, Shapes)> {
+        let label = self.label.as_ref()?;
+        let plain = TileKey {
+            label: None,
+            ..self.clone()
+        };
+        let first_top = *plain.levels().get(1)?;
+        if first_top > 0 || first_top - self.zbot <= LABEL_DEPTH_UM {
+            return None;
+        }
+        let strokes = self
+            .label_shapes(label)
+            .into_iter()
+            .map(|c| vec![c])
+            .collect();
+        Some((plain, strokes))
+    }
+
     /// The lines on which a neighbouring tile continues, in cell coordinates.
     pub(crate) fn borders(&self) -> Vec<Border> {
         let [x0, y0, x1, y1] = self.domain;

@@ -155,6 +155,10 @@ impl TileMesh {
             seam_tris,
         }
     }
+
+    pub(crate) fn mesh(&self) -> &Indexed {
+        &self.mesh
+    }
 }
 
 /// A plate being assembled from translated tiles. A vertex on an interior

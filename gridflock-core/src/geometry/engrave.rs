@@ -1,0 +1,174 @@
+//! Plate numbers engraved into a tile mesh that other plates share.
+//!
+//! The number is often the only thing that sets a plate's first tile apart
+//! from the same tile on the other plates. When its strokes lie well inside
+//! the tile's bottom face and the lowest slab is a plain wall (no loft)
+//! deeper than the engraving, the engraving changes nothing but that face.
+//! The numbered tile is then the plain tile's mesh with the bottom face
+//! triangulated again around the strokes, plus the recess's walls and
+//! ceiling: no whole tile is meshed per plate for its number.
+
+use super::layers::{self, LevelPoints, Tri};
+use super::poly::{self, Contour, Pt, Shapes, pt};
+use super::weld::Indexed;
+
+/// Closest the strokes may come to the bottom face's edges (µm): far beyond
+/// the 1 µm within which the mesher treats a point as lying on an edge.
+const CLEARANCE_UM: i64 = 20;
+
+/// The triangles of `plain` with `strokes` cut `depth` deep into its bottom
+/// face at `zbot`, or `None` when the strokes do not lie inside that face
+/// with [`CLEARANCE_UM`] to spare. The caller makes sure the lowest slab has
+/// vertical walls and is deeper than `depth`.
+pub(crate) fn engrave(
+    plain: &Indexed,
+    zbot: i32,
+    strokes: &Shapes,
+    depth: i32,
+) -> Option<Vec<Tri>> {
+    let at = |i: u32| plain.verts[i as usize];
+    let (bottom, rest): (Vec<[u32; 3]>, Vec<[u32; 3]>) = plain
+        .tris
+        .iter()
+        .partition(|t| t.iter().all(|&i| at(i)[2] == zbot));
+    let region: Shapes = outline(&bottom)?
+        .into_iter()
+        .map(|lp| {
+            // The bottom face faces down: seen from above its outline runs
+            // clockwise; reversed, it follows the 2D convention.
+            vec![
+                lp.iter()
+                    .rev()
+                    .map(|&i| pt(at(i)[0] as i64, at(i)[1] as i64))
+                    .collect(),
+            ]
+        })
+        .collect();
+    let recess = poly::union_all(strokes);
+    let face = poly::difference(&region, &recess);
+    // The difference removes exactly the recess's area only if the recess
+    // lies inside the face; the clearance rules out touching and near misses.
+    let area = |s: &Shapes| -> i128 { s.iter().flatten().map(|c| poly::area2(c)).sum() };
+    if recess.is_empty() || area(&face) != area(&region) - area(&recess) || !clear(&region, &recess)
+    {
+        return None;
+    }
+
+    let mut out: Vec<Tri> = rest.iter().map(|t| t.map(at)).collect();
+    let contour_points =
+        |s: &Shapes| -> Vec<Pt> { s.iter().flatten().flatten().copied().collect() };
+    let mut floor_points = contour_points(&region);
+    floor_points.extend(contour_points(&recess));
+    let floor = LevelPoints::new(floor_points);
+    let ceiling = LevelPoints::new(contour_points(&recess));
+    let z_ceiling = zbot + depth;
+    layers::face(&face, zbot, &floor, false, &mut out);
+    layers::face(&recess, z_ceiling, &ceiling, false, &mut out);
+    for c in recess.iter().flatten() {
+        // The material lies outside the recess: walk each contour backwards
+        // so that it is on the left, as the mesher's walls expect.
+        for j in (0..c.len()).rev() {
+            let (a, b) = (c[(j + 1) % c.len()], c[j]);
+            layers::strip(
+                &floor.chain(a, b),
+                zbot,
+                &ceiling.chain(a, b),
+                z_ceiling,
+                &mut out,
+            );
+        }
+    }
+    Some(out)
+}
+
+/// The boundary loops of a set of consistently oriented triangles: the
+/// directed edges whose reverse no triangle of the set uses, chained. Where
+/// loops touch at a vertex they may be split differently; any split covers
+/// the same region. `None` if the edges do not close into loops.
+fn outline(tris: &[[u32; 3]]) -> Option<Vec<Vec<u32>>> {
+    let mut edges: Vec<(u32, u32)> = tris
+        .iter()
+        .flat_map(|t| [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])])
+        .collect();
+    edges.sort_unstable();
+    let boundary: Vec<(u32, u32)> = edges
+        .iter()
+        .copied()
+        .filter(|&(a, b)| edges.binary_search(&(b, a)).is_err())
+        .collect();
+    let mut used = vec![false; boundary.len()];
+    let mut loops = Vec::new();
+    for first in 0..boundary.len() {
+        if used[first] {
+            continue;
+        }
+        let start = boundary[first].0;
+        let mut lp = Vec::new();
+        let mut e = first;
+        loop {
+            used[e] = true;
+            let (a, b) = boundary[e];
+            lp.push(a);
+            if b == start {
+                break;
+            }
+            let from = boundary.partition_point(|&(s, _)| s < b);
+            e = (from..boundary.len())
+                .take_while(|&k| boundary[k].0 == b)
+                .find(|&k| !used[k])?;
+        }
+        loops.push(lp);
+    }
+    Some(loops)
+}
+
+/// Whether the contours of `a` and `b` stay more than [`CLEARANCE_UM`] apart.
+/// For segments that do not cross, the least distance is from an end point
+/// of one to the other; crossings are ruled out by the area test. `b` is
+/// small (a number's strokes), so only `a`'s segments near it are tested.
+fn clear(a: &Shapes, b: &Shapes) -> bool {
+    let segments = |s: &Shapes| -> Vec<(Pt, Pt)> {
+        s.iter()
+            .flatten()
+            .flat_map(|c: &Contour| (0..c.len()).map(move |j| (c[j], c[(j + 1) % c.len()])))
+            .collect()
+    };
+    let sb = segments(b);
+    let (lo, hi) = sb.iter().fold(
+        ((i64::MAX, i64::MAX), (i64::MIN, i64::MIN)),
+        |(lo, hi), &(p, _)| {
+            let (x, y) = (p.x as i64, p.y as i64);
+            ((lo.0.min(x), lo.1.min(y)), (hi.0.max(x), hi.1.max(y)))
+        },
+    );
+    let c = CLEARANCE_UM;
+    let sa: Vec<(Pt, Pt)> = segments(a)
+        .into_iter()
+        .filter(|&(s, e)| {
+            let (x0, x1) = (s.x.min(e.x) as i64, s.x.max(e.x) as i64);
+            let (y0, y1) = (s.y.min(e.y) as i64, s.y.max(e.y) as i64);
+            x1 >= lo.0 - c && x0 <= hi.0 + c && y1 >= lo.1 - c && y0 <= hi.1 + c
+        })
+        .collect();
+    let near = |p: Pt, (s, e): (Pt, Pt)| distance2(p, s, e) <= (c * c) as i128;
+    !sa.iter().any(|&seg| sb.iter().any(|&(p, _)| near(p, seg)))
+        && !sb.iter().any(|&seg| sa.iter().any(|&(p, _)| near(p, seg)))
+}
+
+/// Squared distance from `p` to the segment `s → e` (rounded down where the
+/// nearest point lies inside the segment).
+fn distance2(p: Pt, s: Pt, e: Pt) -> i128 {
+    let (dx, dy) = ((e.x - s.x) as i128, (e.y - s.y) as i128);
+    let (px, py) = ((p.x - s.x) as i128, (p.y - s.y) as i128);
+    let len2 = dx * dx + dy * dy;
+    let dot = dx * px + dy * py;
+    if len2 == 0 || dot <= 0 {
+        return px * px + py * py;
+    }
+    if dot >= len2 {
+        let (qx, qy) = ((p.x - e.x) as i128, (p.y - e.y) as i128);
+        return qx * qx + qy * qy;
+    }
+    let cross = dx * py - dy * px;
+    cross * cross / len2
+}
