@@ -20,14 +20,16 @@ pub fn binary(mesh: &Mesh) -> Vec<u8> {
     let mut out = vec![0u8; 84 + 50 * n];
     out[..BINARY_HEADER.len()].copy_from_slice(BINARY_HEADER);
     out[80..84].copy_from_slice(&(n as u32).to_le_bytes());
-    // Zipped chunks rather than `Mesh::triangle(t)`: without the per-index
-    // slicing the loop runs about twice as fast.
-    let records = out[84..].chunks_exact_mut(50);
-    for (record, corners) in records.zip(mesh.indices.chunks_exact(3)) {
-        let tri = [0, 1, 2].map(|k| mesh.vertex(corners[k]));
+    // Fixed-size chunks rather than `Mesh::triangle(t)`: one bounds check
+    // per vertex and none per byte (slicing per index ran about half as fast).
+    let (verts, _) = mesh.positions.as_chunks::<3>();
+    let (tris, _) = mesh.indices.as_chunks::<3>();
+    let (records, _) = out[84..].as_chunks_mut::<50>();
+    for (record, t) in records.iter_mut().zip(tris) {
+        let tri = t.map(|i| verts[i as usize]);
         let floats = [normal(&tri), tri[0], tri[1], tri[2]];
-        for (slot, x) in record.chunks_exact_mut(4).zip(floats.as_flattened()) {
-            slot.copy_from_slice(&x.to_le_bytes());
+        for (k, x) in floats.as_flattened().iter().enumerate() {
+            record[4 * k..4 * k + 4].copy_from_slice(&x.to_le_bytes());
         }
     }
     out
