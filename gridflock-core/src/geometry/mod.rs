@@ -81,9 +81,9 @@ fn mesh_tile(key: &TileKey, cache: &mut TileCache) -> TileMesh {
             cache.insert(plain.clone(), tile);
         }
         let depth = tile::LABEL_DEPTH_UM as i32;
-        if let Some(soup) = engrave::engrave(cache[&plain].mesh(), key.zbot as i32, &strokes, depth)
+        if let Some(mesh) = engrave::engrave(cache[&plain].mesh(), key.zbot as i32, &strokes, depth)
         {
-            return TileMesh::new(Indexed::from_soup(&soup), &key.borders());
+            return TileMesh::new(mesh, &key.borders());
         }
     }
     let mut soup: Vec<Tri> = Vec::new();
