@@ -35,7 +35,7 @@ use weld::{Indexed, Plate, TileMesh};
 pub(crate) type TileCache = BTreeMap<TileKey, TileMesh>;
 
 pub(crate) fn build_plate(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Mesh {
-    plate_mesh(plan, plate, cache).to_mesh(plan.bottom_um)
+    plate_mesh(plan, plate, cache).into_mesh(plan.bottom_um)
 }
 
 /// The closed mesh of one plate, in plate-local lattice coordinates.
@@ -48,7 +48,8 @@ fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed 
     let xs = offsets(pad.west, columns);
     let ys = offsets(pad.south, rows);
 
-    let mut assembly = Plate::default();
+    // Every tile is meshed (or found) first, so that the plate is allocated once.
+    let mut placed = Vec::with_capacity(columns.len() * rows.len());
     for (i, &w) in columns.iter().enumerate() {
         for (j, &h) in rows.iter().enumerate() {
             let key = tile_key(
@@ -63,8 +64,12 @@ fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed 
                 let tile = mesh_tile(&key, cache);
                 cache.insert(key.clone(), tile);
             }
-            assembly.append(&cache[&key], xs[i] as i32, ys[j] as i32);
+            placed.push((key, xs[i] as i32, ys[j] as i32));
         }
+    }
+    let mut assembly = Plate::with_room_for(placed.iter().map(|(key, ..)| &cache[key]));
+    for (key, dx, dy) in &placed {
+        assembly.append(&cache[key], *dx, *dy);
     }
     let inner_x: Vec<i32> = xs[1..columns.len()].iter().map(|&x| x as i32).collect();
     let inner_y: Vec<i32> = ys[1..rows.len()].iter().map(|&y| y as i32).collect();

@@ -108,7 +108,7 @@ impl Indexed {
     }
 
     /// Millimetres, with the plate's bottom at z = 0.
-    pub(crate) fn to_mesh(&self, bottom_um: i64) -> Mesh {
+    pub(crate) fn into_mesh(self, bottom_um: i64) -> Mesh {
         let to_mm = |um: i64| (um as f64 / 1000.0) as f32;
         let mut positions = Vec::with_capacity(self.verts.len() * 3);
         for p in &self.verts {
@@ -120,7 +120,7 @@ impl Indexed {
         }
         Mesh {
             positions,
-            indices: self.tris.as_flattened().to_vec(),
+            indices: self.tris.into_flattened(),
         }
     }
 }
@@ -134,6 +134,8 @@ pub(crate) struct TileMesh {
     /// Triangles with two or more corners on interior borders: the only ones
     /// a seam can split.
     seam_tris: Vec<u32>,
+    /// How many vertices lie on interior borders.
+    border_verts: usize,
 }
 
 impl TileMesh {
@@ -149,10 +151,12 @@ impl TileMesh {
                 corners.iter().filter(|&&i| on_border[i as usize]).count() >= 2
             })
             .collect();
+        let border_verts = on_border.iter().filter(|&&b| b).count();
         TileMesh {
             mesh,
             on_border,
             seam_tris,
+            border_verts,
         }
     }
 
@@ -165,7 +169,6 @@ impl TileMesh {
 /// border is shared by every tile that meets there: it keeps the number it
 /// got from the first of them. Vertices are numbered in order of first
 /// appearance, tile by tile.
-#[derive(Default)]
 pub(crate) struct Plate {
     pub(crate) mesh: Indexed,
     /// Plate numbers of the border vertices appended so far.
@@ -179,6 +182,27 @@ pub(crate) struct Plate {
 }
 
 impl Plate {
+    /// An empty plate with room for `tiles`.
+    pub(crate) fn with_room_for<'a>(tiles: impl Iterator<Item = &'a TileMesh>) -> Plate {
+        let (mut verts, mut tris, mut border, mut seam_tris) = (0, 0, 0, 0);
+        for tile in tiles {
+            verts += tile.mesh.verts.len();
+            tris += tile.mesh.tris.len();
+            border += tile.border_verts;
+            seam_tris += tile.seam_tris.len();
+        }
+        Plate {
+            mesh: Indexed {
+                verts: Vec::with_capacity(verts),
+                tris: Vec::with_capacity(tris),
+            },
+            shared: PointNumbers::with_capacity(border),
+            border: Vec::with_capacity(border),
+            seam_tris: Vec::with_capacity(seam_tris),
+            numbers: Vec::new(),
+        }
+    }
+
     /// Appends `tile` translated by `(dx, dy)`.
     pub(crate) fn append(&mut self, tile: &TileMesh, dx: i32, dy: i32) {
         let shared = &mut self.shared;
