@@ -184,8 +184,8 @@ pub(super) struct LevelPoints {
     /// For every other edge, mostly short circle segments, whose bands
     /// would cross the whole tile.
     grid: Grid,
-    /// The opening rings' vertices at this level, which also count as on an
-    /// edge a little farther off it (see [`RING_ON_EDGE_UM2`]).
+    /// The opening rings' vertices at this level, ordered by `x`, which also
+    /// count as on an edge a little farther off it (see [`RING_ON_EDGE_UM2`]).
     rings: Vec<Pt>,
 }
 
@@ -204,7 +204,8 @@ impl LevelPoints {
     }
 
     /// Level points of which `rings` (also among `pts`) are ring vertices.
-    fn with_rings(pts: Vec<Pt>, rings: Vec<Pt>) -> Self {
+    fn with_rings(pts: Vec<Pt>, mut rings: Vec<Pt>) -> Self {
+        rings.sort_unstable_by_key(|p| pack(p.x, p.y));
         // Sorting packed integers is several times faster than sorting pairs.
         let sorted = |keys: &mut Vec<u64>| {
             keys.sort_unstable();
@@ -286,9 +287,12 @@ impl LevelPoints {
         } else {
             self.grid.visit([x_lo, y_lo, x_hi, y_hi], test);
         }
-        let near_box =
-            |p: &Pt| p.x >= x_lo - 1 && p.x <= x_hi + 1 && p.y >= y_lo - 1 && p.y <= y_hi + 1;
-        for &p in self.rings.iter().filter(|p| near_box(p)) {
+        let from = self.rings.partition_point(|p| p.x < x_lo - 1);
+        let near = self.rings[from..]
+            .iter()
+            .take_while(|p| p.x <= x_hi + 1)
+            .filter(|p| p.y >= y_lo - 1 && p.y <= y_hi + 1);
+        for &p in near {
             let (px, py) = ((p.x - a.x) as i64, (p.y - a.y) as i64);
             let (cross, dot) = (dx * py - dy * px, dx * px + dy * py);
             if p != a
