@@ -212,15 +212,6 @@ fn former_failures_stay_closed() {
         ip(42.0, 511.678130913526, 0.9370927380943758, "bambu-a1"),
         // A µm-sized hole left by the tab/notch booleans at a plate corner.
         ip(42.0, 1670.5914537558026, 0.8397856601735116, "bambu-a1"),
-        // An edge-puzzle socket in a short filler row 1.16 µm from a vertex
-        // of the opening's bottom ring.
-        {
-            let mut p = ip(1423.9883665338289, 437.59301118791007, 1.0, "bambu-a1");
-            p.connector = Connector::EdgePuzzle;
-            p.magnets = Magnets::PressFit;
-            p.filler = Filler::Dynamic { min_mm: 9.0 };
-            p
-        },
     ];
     // Mixed orientations of edge-puzzle outlines cancelled under non-zero fill.
     let mut ep = Params::new(151.20502145342022, 613.222125961761);

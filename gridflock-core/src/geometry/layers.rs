@@ -127,19 +127,17 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
         }
         add_shapes(&up[i]);
         add_shapes(&down[i]);
-        let mut rings: Vec<Pt> = Vec::new();
         if i > 0
             && let Some(r) = &slabs[i - 1].ring
         {
-            rings.extend_from_slice(&r.top);
+            pts.extend_from_slice(&r.top);
         }
         if i < n
             && let Some(r) = &slabs[i].ring
         {
-            rings.extend_from_slice(&r.bottom);
+            pts.extend_from_slice(&r.bottom);
         }
-        pts.extend_from_slice(&rings);
-        points.push(LevelPoints::with_rings(pts, rings));
+        points.push(LevelPoints::new(pts));
     }
 
     for (k, slab) in slabs.iter().enumerate() {
@@ -184,28 +182,13 @@ pub(super) struct LevelPoints {
     /// For every other edge, mostly short circle segments, whose bands
     /// would cross the whole tile.
     grid: Grid,
-    /// The opening rings' vertices at this level, ordered by `x`, which also
-    /// count as on an edge a little farther off it (see [`RING_ON_EDGE_UM2`]).
-    rings: Vec<Pt>,
 }
-
-/// A ring vertex this close to an edge (squared, µm²) lies on it. A boolean
-/// merges a crossing with a vertex a lattice step away, so a face can split
-/// an edge at a ring vertex up to about 1.5 µm off it; the edge's wall must
-/// be split there too. Other vertices are on an edge within 1 µm.
-const RING_ON_EDGE_UM2: i128 = 4;
 
 /// Axis-aligned edges longer than this are looked up in their band.
 const LONG_EDGE_UM: i32 = 8_000;
 
 impl LevelPoints {
     pub(super) fn new(pts: Vec<Pt>) -> Self {
-        Self::with_rings(pts, Vec::new())
-    }
-
-    /// Level points of which `rings` (also among `pts`) are ring vertices.
-    fn with_rings(pts: Vec<Pt>, mut rings: Vec<Pt>) -> Self {
-        rings.sort_unstable_by_key(|p| pack(p.x, p.y));
         // Sorting packed integers is several times faster than sorting pairs.
         let sorted = |keys: &mut Vec<u64>| {
             keys.sort_unstable();
@@ -230,12 +213,7 @@ impl LevelPoints {
             })
             .collect();
         let grid = Grid::new(&by_x);
-        LevelPoints {
-            by_x,
-            by_y,
-            grid,
-            rings,
-        }
+        LevelPoints { by_x, by_y, grid }
     }
 
     /// The edge `a → b` with every level vertex that lies on it inserted, in order.
@@ -287,25 +265,7 @@ impl LevelPoints {
         } else {
             self.grid.visit([x_lo, y_lo, x_hi, y_hi], test);
         }
-        let from = self.rings.partition_point(|p| p.x < x_lo - 1);
-        let near = self.rings[from..]
-            .iter()
-            .take_while(|p| p.x <= x_hi + 1)
-            .filter(|p| p.y >= y_lo - 1 && p.y <= y_hi + 1);
-        for &p in near {
-            let (px, py) = ((p.x - a.x) as i64, (p.y - a.y) as i64);
-            let (cross, dot) = (dx * py - dy * px, dx * px + dy * py);
-            if p != a
-                && p != b
-                && (cross as i128).pow(2) <= RING_ON_EDGE_UM2 * len2 as i128
-                && dot > 0
-                && dot < len2
-            {
-                found.push((dot, p));
-            }
-        }
         found.sort_unstable_by_key(|&(d, p)| (d, p.x, p.y));
-        found.dedup();
         found.into_iter().map(|(_, p)| p).collect()
     }
 }

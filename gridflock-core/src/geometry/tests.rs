@@ -254,28 +254,3 @@ fn a_lofted_lowest_slab_keeps_the_number_in_the_tile() {
     assert!(key.engraving().is_none());
     assert_closed(&plan);
 }
-
-#[test]
-fn a_socket_passing_a_ring_vertex_by_a_micrometre_is_closed() {
-    // In a 17.6 mm filler row the edge-puzzle socket's head passes 1.16 µm
-    // from a vertex of the opening's bottom ring. The booleans split the
-    // socket's edge at that vertex in the faces at z = 0; its wall must be
-    // split there too.
-    let mut params = Params::new(84.0, 84.0);
-    params.connector = Connector::EdgePuzzle;
-    params.magnets = Magnets::PressFit;
-    params.numbering = false;
-    let edges = Sides {
-        north: Edge::Outer,
-        east: Edge::Outer,
-        south: Edge::Outer,
-        west: Edge::Female,
-    };
-    let joints = vec![Joint {
-        side: Side::West,
-        at_um: 8_796,
-        cell_um: 17_593,
-    }];
-    let p = plate(&[42_000], &[17_593], Sides::default(), edges, joints);
-    assert_closed(&plan_of(params, &[42_000], &[17_593], p));
-}
