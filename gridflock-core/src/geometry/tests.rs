@@ -254,3 +254,31 @@ fn a_lofted_lowest_slab_keeps_the_number_in_the_tile() {
     assert!(key.engraving().is_none());
     assert_closed(&plan);
 }
+
+/// Found by a random hunt, not fixed yet: in a 17.6 mm filler row the
+/// edge-puzzle socket's head passes 1.16 µm from a vertex of the opening's
+/// bottom ring. The booleans split the socket's edge at that vertex in the
+/// faces at z = 0, but the T-junction rule (1 µm) does not split its wall,
+/// which leaves one open edge. A 2 µm rule for ring vertices closed it and
+/// broke plates whose corner radius is within 3 µm of the opening's.
+#[test]
+#[ignore = "known open edge; run with --ignored when working on the mesher"]
+fn a_socket_passing_a_ring_vertex_by_a_micrometre_is_closed() {
+    let mut params = Params::new(84.0, 84.0);
+    params.connector = Connector::EdgePuzzle;
+    params.magnets = Magnets::PressFit;
+    params.numbering = false;
+    let edges = Sides {
+        north: Edge::Outer,
+        east: Edge::Outer,
+        south: Edge::Outer,
+        west: Edge::Female,
+    };
+    let joints = vec![Joint {
+        side: Side::West,
+        at_um: 8_796,
+        cell_um: 17_593,
+    }];
+    let p = plate(&[42_000], &[17_593], Sides::default(), edges, joints);
+    assert_closed(&plan_of(params, &[42_000], &[17_593], p));
+}
