@@ -162,11 +162,12 @@ fn grown_box(shapes: &Shapes, margin: i64) -> Option<[i64; 4]> {
 
 /// Whether the triangle's box meets `[x0, y0, x1, y1]`.
 fn overlaps([x0, y0, x1, y1]: [i64; 4], corners: [P3; 3]) -> bool {
-    let xs = corners.map(|p| p[0] as i64);
-    let ys = corners.map(|p| p[1] as i64);
-    let (lo_x, hi_x) = (xs.iter().min(), xs.iter().max());
-    let (lo_y, hi_y) = (ys.iter().min(), ys.iter().max());
-    matches!((lo_x, hi_x, lo_y, hi_y), (Some(&a), Some(&b), Some(&c), Some(&d)) if b >= x0 && a <= x1 && d >= y0 && c <= y1)
+    let span = |k: usize| {
+        let v = corners.map(|p| p[k] as i64);
+        (v[0].min(v[1]).min(v[2]), v[0].max(v[1]).max(v[2]))
+    };
+    let ((lo_x, hi_x), (lo_y, hi_y)) = (span(0), span(1));
+    hi_x >= x0 && lo_x <= x1 && hi_y >= y0 && lo_y <= y1
 }
 
 /// The directed edges of `tris` whose reverse none of them uses, sorted.

@@ -8,6 +8,8 @@
 //! vertices on them, and where two different tiles sample a shared border
 //! differently (a level one of them lacks, a collinear point one of them
 //! dropped), [`seams::close`] splits the coarser side so the plate is closed.
+//! A numbered tile is, where it can be, its unnumbered twin with the number
+//! engraved ([`engrave`]), so the number does not make a tile distinct.
 
 mod digits;
 mod engrave;
