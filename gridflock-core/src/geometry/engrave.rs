@@ -30,7 +30,7 @@ pub(crate) fn engrave(plain: &Indexed, zbot: i32, strokes: &Shapes, depth: i32) 
     let at = |i: u32| plain.verts[i as usize];
     let in_patch = |t: &&[u32; 3]| {
         let c = t.map(at);
-        c.iter().all(|p| p[2] == zbot) && overlaps(near, c)
+        c.iter().all(|p| p[2] == zbot) && meets(near, c.map(|p| (p[0], p[1])))
     };
     let (patch, kept): (Vec<[u32; 3]>, Vec<[u32; 3]>) = plain.tris.iter().partition(in_patch);
     let loops = outline(&patch)?;
@@ -50,7 +50,7 @@ pub(crate) fn engrave(plain: &Indexed, zbot: i32, strokes: &Shapes, depth: i32) 
     let face = poly::difference(&region, &recess);
     // The difference removes exactly the recess's area only if the recess
     // lies inside the patch; the clearance rules out touching and near misses.
-    let area = |s: &Shapes| -> i128 { s.iter().flatten().map(|c| poly::area2(c)).sum() };
+    let area = poly::shapes_area2;
     if area(&face) != area(&region) - area(&recess) || !clear(&region, &recess) {
         return None;
     }
@@ -160,14 +160,12 @@ fn grown_box(shapes: &Shapes, margin: i64) -> Option<[i64; 4]> {
     Some([b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin])
 }
 
-/// Whether the triangle's box meets `[x0, y0, x1, y1]`.
-fn overlaps([x0, y0, x1, y1]: [i64; 4], corners: [P3; 3]) -> bool {
-    let span = |k: usize| {
-        let v = corners.map(|p| p[k] as i64);
-        (v[0].min(v[1]).min(v[2]), v[0].max(v[1]).max(v[2]))
-    };
-    let ((lo_x, hi_x), (lo_y, hi_y)) = (span(0), span(1));
-    hi_x >= x0 && lo_x <= x1 && hi_y >= y0 && lo_y <= y1
+/// Whether the box of `points` meets `[x0, y0, x1, y1]`.
+fn meets<const N: usize>([x0, y0, x1, y1]: [i64; 4], points: [(i32, i32); N]) -> bool {
+    let (xs, ys) = (points.map(|p| p.0 as i64), points.map(|p| p.1 as i64));
+    let lo = |v: [i64; N]| v.into_iter().min().unwrap_or(i64::MAX);
+    let hi = |v: [i64; N]| v.into_iter().max().unwrap_or(i64::MIN);
+    hi(xs) >= x0 && lo(xs) <= x1 && hi(ys) >= y0 && lo(ys) <= y1
 }
 
 /// The directed edges of `tris` whose reverse none of them uses, sorted.
@@ -227,23 +225,15 @@ fn clear(a: &Shapes, b: &Shapes) -> bool {
             .flat_map(|c: &Contour| (0..c.len()).map(move |j| (c[j], c[(j + 1) % c.len()])))
             .collect()
     };
+    let Some(around_b) = grown_box(b, CLEARANCE_UM) else {
+        return true;
+    };
     let sb = segments(b);
-    let (lo, hi) = sb.iter().fold(
-        ((i64::MAX, i64::MAX), (i64::MIN, i64::MIN)),
-        |(lo, hi), &(p, _)| {
-            let (x, y) = (p.x as i64, p.y as i64);
-            ((lo.0.min(x), lo.1.min(y)), (hi.0.max(x), hi.1.max(y)))
-        },
-    );
-    let c = CLEARANCE_UM;
     let sa: Vec<(Pt, Pt)> = segments(a)
         .into_iter()
-        .filter(|&(s, e)| {
-            let (x0, x1) = (s.x.min(e.x) as i64, s.x.max(e.x) as i64);
-            let (y0, y1) = (s.y.min(e.y) as i64, s.y.max(e.y) as i64);
-            x1 >= lo.0 - c && x0 <= hi.0 + c && y1 >= lo.1 - c && y0 <= hi.1 + c
-        })
+        .filter(|&(s, e)| meets(around_b, [(s.x, s.y), (e.x, e.y)]))
         .collect();
+    let c = CLEARANCE_UM;
     let near = |p: Pt, (s, e): (Pt, Pt)| distance2(p, s, e) <= (c * c) as i128;
     !sa.iter().any(|&seg| sb.iter().any(|&(p, _)| near(p, seg)))
         && !sb.iter().any(|&seg| sa.iter().any(|&(p, _)| near(p, seg)))

@@ -189,29 +189,22 @@ const LONG_EDGE_UM: i32 = 8_000;
 
 impl LevelPoints {
     pub(super) fn new(pts: Vec<Pt>) -> Self {
-        // Sorting packed integers is several times faster than sorting pairs.
-        let sorted = |keys: &mut Vec<u64>| {
+        // Sorting packed integers is faster than sorting pairs.
+        let ordered = |pts: &[Pt]| -> Vec<Pt> {
+            let mut keys: Vec<u64> = pts.iter().map(|p| pack(p.x, p.y)).collect();
             keys.sort_unstable();
             keys.dedup();
+            keys.into_iter()
+                .map(|k| {
+                    let (x, y) = unpack(k);
+                    Pt::new(x, y)
+                })
+                .collect()
         };
-        let mut keys: Vec<u64> = pts.iter().map(|p| pack(p.x, p.y)).collect();
-        sorted(&mut keys);
-        let by_x: Vec<Pt> = keys
-            .iter()
-            .map(|&k| {
-                let (x, y) = unpack(k);
-                Pt::new(x, y)
-            })
-            .collect();
-        let mut keys: Vec<u64> = by_x.iter().map(|p| pack(p.y, p.x)).collect();
-        sorted(&mut keys);
-        let by_y = keys
-            .iter()
-            .map(|&k| {
-                let (y, x) = unpack(k);
-                Pt::new(x, y)
-            })
-            .collect();
+        let swap = |p: &Pt| Pt::new(p.y, p.x);
+        let by_x = ordered(&pts);
+        let swapped: Vec<Pt> = by_x.iter().map(swap).collect();
+        let by_y = ordered(&swapped).iter().map(swap).collect();
         let grid = Grid::new(&by_x);
         LevelPoints { by_x, by_y, grid }
     }

@@ -203,6 +203,11 @@ pub(crate) fn bar(a: (i64, i64), b: (i64, i64), hw: i64) -> Contour {
     ]
 }
 
+/// Signed area ×2 of shapes: holes, running clockwise, count negative.
+pub(crate) fn shapes_area2(s: &Shapes) -> i128 {
+    s.iter().flatten().map(|c| area2(c)).sum()
+}
+
 /// Signed area ×2 of a contour (positive = counter-clockwise).
 pub(crate) fn area2(c: &[Pt]) -> i128 {
     let mut s: i128 = 0;

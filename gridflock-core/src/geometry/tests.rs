@@ -225,12 +225,7 @@ fn numbers_are_engraved_into_the_shared_unnumbered_tile() {
         );
 
         // What it removes is exactly the strokes' area times the depth.
-        let area_um2: i128 = poly::union_all(&strokes)
-            .iter()
-            .flatten()
-            .map(|c| poly::area2(c))
-            .sum::<i128>()
-            / 2;
+        let area_um2 = poly::shapes_area2(&poly::union_all(&strokes)) / 2;
         let recess_mm3 = area_um2 as f64 * 1e-6 * LABEL_DEPTH_UM as f64 * 1e-3;
         assert!(recess_mm3 > 2.0, "{recess_mm3}");
         let removed = plain.volume_mm3 - numbered.volume_mm3;
