@@ -9,10 +9,14 @@
 //!
 //! Flat faces at a level are the differences between the region below and the
 //! region above. Every edge that lies in a level's plane is split at every
-//! vertex of that level lying on it (T-junction removal), so walls, lofts and
-//! faces meet vertex to vertex and the union is closed by construction.
+//! vertex of that level lying on it (T-junction removal), and follows a
+//! face's contour where the boolean that made the face snapped a crossing to
+//! a vertex just beside the edge, so walls, lofts and faces meet vertex to
+//! vertex and the union is closed by construction.
 //! Edges on an *interior border* (a line where the neighbouring tile goes on)
 //! get no wall: the material continues there.
+
+use std::cell::OnceCell;
 
 use super::poly::{Contour, Pt, Shapes};
 use super::weld::PointNumbers;
@@ -84,6 +88,8 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     let empty: Shapes = Vec::new();
     let mut up: Vec<Shapes> = Vec::with_capacity(n + 1);
     let mut down: Vec<Shapes> = Vec::with_capacity(n + 1);
+    // Levels whose faces a boolean made: it may have snapped a crossing to a vertex.
+    let mut from_boolean = vec![false; n + 1];
     let flat = |slab: Option<&Slab>| slab.filter(|s| s.ring.is_none()).map(|s| s.fixed.clone());
     for i in 0..=n {
         let below = if i > 0 { &tops[i - 1] } else { &empty };
@@ -103,6 +109,7 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
         {
             (top, Vec::new())
         } else {
+            from_boolean[i] = true;
             super::poly::differences(below, above)
         };
         up.push(u);
@@ -137,7 +144,12 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
         {
             pts.extend_from_slice(&r.bottom);
         }
-        points.push(LevelPoints::new(pts));
+        let level = LevelPoints::new(pts);
+        points.push(if from_boolean[i] {
+            level.with_faces(&up[i], &down[i])
+        } else {
+            level
+        });
     }
 
     for (k, slab) in slabs.iter().enumerate() {
@@ -174,7 +186,7 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
 }
 
 /// The vertices of one level, indexed for "which of them lie on this edge".
-pub(super) struct LevelPoints {
+pub(super) struct LevelPoints<'f> {
     /// Ordered by `(x, y)`, and below by `(y, x)`: a long axis-aligned edge
     /// scans only the points in its own thin band.
     by_x: Vec<Pt>,
@@ -182,12 +194,24 @@ pub(super) struct LevelPoints {
     /// For every other edge, mostly short circle segments, whose bands
     /// would cross the whole tile.
     grid: Grid,
+    /// The level's faces where a boolean made them: see [`LevelPoints::detour`].
+    faces: [&'f Shapes; 2],
+    /// The faces' contour edges, undirected and sorted, made on first use.
+    face_edges: OnceCell<Vec<u128>>,
 }
+
+/// How far off an edge a boolean may move a vertex it snaps a crossing to.
+///
+/// Its snap radius starts at √2 lattice units and grows only where crossings
+/// remain unresolved.
+const SNAP_UM: i64 = 4;
 
 /// Axis-aligned edges longer than this are looked up in their band.
 const LONG_EDGE_UM: i32 = 8_000;
 
-impl LevelPoints {
+static NO_FACES: Shapes = Vec::new();
+
+impl<'f> LevelPoints<'f> {
     pub(super) fn new(pts: Vec<Pt>) -> Self {
         // Sorting packed integers is faster than sorting pairs.
         let ordered = |pts: &[Pt]| -> Vec<Pt> {
@@ -206,45 +230,108 @@ impl LevelPoints {
         let swapped: Vec<Pt> = by_x.iter().map(swap).collect();
         let by_y = ordered(&swapped).iter().map(swap).collect();
         let grid = Grid::new(&by_x);
-        LevelPoints { by_x, by_y, grid }
+        LevelPoints {
+            by_x,
+            by_y,
+            grid,
+            faces: [&NO_FACES, &NO_FACES],
+            face_edges: OnceCell::new(),
+        }
+    }
+
+    /// Makes [`LevelPoints::chain`] follow the contours of `up` and `down`,
+    /// faces a boolean made, where they leave an edge.
+    pub(super) fn with_faces(self, up: &'f Shapes, down: &'f Shapes) -> Self {
+        LevelPoints {
+            faces: [up, down],
+            ..self
+        }
     }
 
     /// The edge `a → b` with every level vertex that lies on it inserted, in order.
     pub(super) fn chain(&self, a: Pt, b: Pt) -> Vec<Pt> {
-        let mut inner = self.on_segment(a, b);
-        let mut chain = Vec::with_capacity(inner.len() + 2);
+        let following = !(self.faces[0].is_empty() && self.faces[1].is_empty());
+        let reach = if following { SNAP_UM } else { 1 };
+        let found = self.scan(a, b, reach);
+        let mut near = Vec::new();
+        let mut chain = Vec::with_capacity(found.len() + 2);
         chain.push(a);
-        chain.append(&mut inner);
+        for (p, on) in found {
+            if on {
+                chain.push(p);
+            } else {
+                near.push(p);
+            }
+        }
         chain.push(b);
+        if !near.is_empty() {
+            let mut j = 0;
+            while j + 1 < chain.len() {
+                match self.detour(chain[j], chain[j + 1], &near) {
+                    Some(v) => chain.insert(j + 1, v),
+                    None => j += 1,
+                }
+            }
+        }
         chain
+    }
+
+    /// A vertex of `near` through which a face's contour runs from `p` to `q`
+    /// instead of along the edge `p → q`.
+    ///
+    /// A boolean rounds each crossing onto the lattice and may snap it to a
+    /// nearby vertex, so a face's contour can follow a wall's edge through a
+    /// vertex a micrometre or two beside it, beyond the 1 µm rule of
+    /// [`LevelPoints::on_segment`]. The wall must then be split at that vertex
+    /// too, or face and wall do not meet edge to edge.
+    fn detour(&self, p: Pt, q: Pt, near: &[Pt]) -> Option<Pt> {
+        let edges = self.face_edges.get_or_init(|| {
+            let mut edges: Vec<u128> = Vec::new();
+            for c in self.faces.iter().copied().flatten().flatten() {
+                for j in 0..c.len() {
+                    edges.push(undirected(c[j], c[(j + 1) % c.len()]));
+                }
+            }
+            edges.sort_unstable();
+            edges
+        });
+        let linked = |u: Pt, v: Pt| edges.binary_search(&undirected(u, v)).is_ok();
+        if linked(p, q) {
+            return None;
+        }
+        near.iter()
+            .copied()
+            .find(|&v| beside(p, q, v, SNAP_UM) && linked(p, v) && linked(v, q))
     }
 
     /// Level vertices strictly inside the segment `a → b` (within 1 µm of it:
     /// boolean operations round crossings onto the lattice), ordered from `a`.
     fn on_segment(&self, a: Pt, b: Pt) -> Vec<Pt> {
-        let (x_lo, x_hi) = (a.x.min(b.x) - 1, a.x.max(b.x) + 1);
-        let (y_lo, y_hi) = (a.y.min(b.y) - 1, a.y.max(b.y) + 1);
+        self.scan(a, b, 1).map(|(p, _)| p).collect()
+    }
+
+    /// Level vertices strictly inside the segment `a → b` within `reach` µm
+    /// of it, ordered from `a`, each with whether it lies within 1 µm.
+    fn scan(&self, a: Pt, b: Pt, reach: i64) -> impl ExactSizeIterator<Item = (Pt, bool)> {
+        let r = reach as i32;
+        let (x_lo, x_hi) = (a.x.min(b.x) - r, a.x.max(b.x) + r);
+        let (y_lo, y_hi) = (a.y.min(b.y) - r, a.y.max(b.y) + r);
         let dx = (b.x - a.x) as i64;
         let dy = (b.y - a.y) as i64;
-        let len2 = dx * dx + dy * dy;
-        let mut found: Vec<(i64, Pt)> = Vec::new();
+        let mut found: Vec<(i64, Pt, bool)> = Vec::new();
         let mut test = |p: Pt| {
             if p.x < x_lo || p.x > x_hi || p.y < y_lo || p.y > y_hi || p == a || p == b {
                 return;
             }
-            let px = (p.x - a.x) as i64;
-            let py = (p.y - a.y) as i64;
-            let cross = dx * py - dy * px;
-            let dot = dx * px + dy * py;
-            // Within 1 µm of the line: its distance is |cross| / √len2.
-            if (cross as i128) * (cross as i128) <= len2 as i128 && dot > 0 && dot < len2 {
-                found.push((dot, p));
+            if beside(a, b, p, reach) {
+                let dot = dx * (p.x - a.x) as i64 + dy * (p.y - a.y) as i64;
+                found.push((dot, p, reach == 1 || beside(a, b, p, 1)));
             }
         };
         // Long axis-aligned edges (tile sides, the opening's straight runs)
         // would visit a long row of grid cells: their thin band is cheaper.
         let (width, height) = (x_hi - x_lo, y_hi - y_lo);
-        if width.min(height) <= 2 && width.max(height) > LONG_EDGE_UM {
+        if width.min(height) <= 2 * r && width.max(height) > LONG_EDGE_UM {
             let band: &[Pt] = if width <= height {
                 let start = self.by_x.partition_point(|p| p.x < x_lo);
                 let end = self.by_x.partition_point(|p| p.x <= x_hi);
@@ -258,9 +345,27 @@ impl LevelPoints {
         } else {
             self.grid.visit([x_lo, y_lo, x_hi, y_hi], test);
         }
-        found.sort_unstable_by_key(|&(d, p)| (d, p.x, p.y));
-        found.into_iter().map(|(_, p)| p).collect()
+        found.sort_unstable_by_key(|&(d, p, _)| (d, p.x, p.y));
+        found.into_iter().map(|(_, p, on)| (p, on))
     }
+}
+
+/// The edge `{a, b}` as one integer, whichever way it is walked.
+fn undirected(a: Pt, b: Pt) -> u128 {
+    let (a, b) = (pack(a.x, a.y), pack(b.x, b.y));
+    u128::from(a.min(b)) << 64 | u128::from(a.max(b))
+}
+
+/// Whether `p` lies within `tolerance` µm of the segment `a → b`, strictly
+/// between its ends.
+fn beside(a: Pt, b: Pt, p: Pt, tolerance: i64) -> bool {
+    let (dx, dy) = ((b.x - a.x) as i64, (b.y - a.y) as i64);
+    let (px, py) = ((p.x - a.x) as i64, (p.y - a.y) as i64);
+    let len2 = dx * dx + dy * dy;
+    let cross = (dx * py - dy * px) as i128;
+    let dot = dx * px + dy * py;
+    // The distance to the line is |cross| / √len2.
+    cross * cross <= (tolerance * tolerance) as i128 * len2 as i128 && dot > 0 && dot < len2
 }
 
 /// `(a, b)` as one integer with the same order as the pair.
@@ -725,5 +830,34 @@ mod tests {
                 .on_segment(Pt::new(0, 0), Pt::new(5, 5))
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_chain_follows_a_face_through_a_vertex_beside_the_edge() {
+        // A face runs from a to b through v, 2 µm beside the edge a → b, as
+        // a boolean leaves it when it snaps crossings to v; w lies as close
+        // to the edge but no face runs through it.
+        let (a, b) = (Pt::new(0, 0), Pt::new(10_000, 0));
+        let (v, w) = (Pt::new(4_000, 2), Pt::new(7_000, -2));
+        let up: Shapes = vec![vec![vec![a, v, Pt::new(4_000, 3_000)]]];
+        let down: Shapes = vec![vec![vec![v, b, Pt::new(6_000, -3_000)]]];
+        let points = || {
+            let mut pts: Vec<Pt> = up
+                .iter()
+                .chain(&down)
+                .flatten()
+                .flatten()
+                .copied()
+                .collect();
+            pts.push(w);
+            LevelPoints::new(pts)
+        };
+        assert_eq!(points().chain(a, b), vec![a, b]);
+        let following = points().with_faces(&up, &down);
+        assert_eq!(following.chain(a, b), vec![a, v, b]);
+        assert_eq!(following.chain(b, a), vec![b, v, a]);
+        // Faces leave other edges as they were.
+        let c = Pt::new(0, 5_000);
+        assert_eq!(following.chain(a, c), vec![a, c]);
     }
 }

@@ -250,14 +250,11 @@ fn a_lofted_lowest_slab_keeps_the_number_in_the_tile() {
     assert_closed(&plan);
 }
 
-/// Found by a random hunt, not fixed yet: in a 17.6 mm filler row the
-/// edge-puzzle socket's head passes 1.16 µm from a vertex of the opening's
-/// bottom ring. The booleans split the socket's edge at that vertex in the
-/// faces at z = 0, but the T-junction rule (1 µm) does not split its wall,
-/// which leaves one open edge. A 2 µm rule for ring vertices closed it and
-/// broke plates whose corner radius is within 3 µm of the opening's.
+/// Found by a random hunt: in a 17.6 mm filler row the edge-puzzle socket's
+/// head passes 1.16 µm from a vertex of the opening's bottom ring. The boolean
+/// snaps the crossings there to that vertex, so the faces at z = 0 run through
+/// it, beyond the 1 µm rule; the socket's wall must follow them.
 #[test]
-#[ignore = "known open edge; run with --ignored when working on the mesher"]
 fn a_socket_passing_a_ring_vertex_by_a_micrometre_is_closed() {
     let mut params = Params::new(84.0, 84.0);
     params.connector = Connector::EdgePuzzle;
