@@ -87,11 +87,10 @@ pub(crate) fn engrave(plain: &Indexed, zbot: i32, strokes: &Shapes, depth: i32) 
         // The material lies outside the recess: walk each contour backwards
         // so that it is on the left, as the mesher's walls expect.
         for j in (0..c.len()).rev() {
-            let (a, b) = (c[(j + 1) % c.len()], c[j]);
             layers::strip(
-                &floor.chain(a, b),
+                &floor.contour_edge(c, j, true),
                 zbot,
-                &ceiling.chain(a, b),
+                &ceiling.contour_edge(c, j, true),
                 z_ceiling,
                 &mut added,
             );
