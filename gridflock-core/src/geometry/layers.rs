@@ -184,6 +184,51 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     }
 }
 
+/// Moves apart what the 1 µm T-junction rule would join but does not touch:
+/// a vertex of `shapes` within 1 µm of another of their edges, off its line,
+/// steps away from that edge one lattice unit at a time until it is further.
+///
+/// Such a near miss (a connector's notch whose tip ends a micrometre from a
+/// padded side) would be put on the edge by [`LevelPoints::chain`], pinching
+/// the web between them into a vertex shared by four walls. Vertices on
+/// `borders` stay where they are: the neighbouring tile shares them.
+pub(super) fn open_near_misses(shapes: &mut Shapes, borders: &[Border]) {
+    let edges: Vec<(Pt, Pt)> = shapes
+        .iter()
+        .flatten()
+        .flat_map(|c| (0..c.len()).map(|j| (c[j], c[(j + 1) % c.len()])))
+        .collect();
+    let mut moves: Vec<(Pt, Pt)> = Vec::new();
+    for &v in shapes.iter().flatten().flatten() {
+        if borders.iter().any(|b| b.holds(&[v.x, v.y, 0])) {
+            continue;
+        }
+        for &(a, b) in &edges {
+            if a == v || b == v || !beside(a, b, v, 1) || cross(a, b, v) == 0 {
+                continue;
+            }
+            // The lattice step that moves v furthest from the line, on its side.
+            let side = cross(a, b, v).signum() as i32;
+            let (dx, dy) = (b.x - a.x, b.y - a.y);
+            let step = |d: i32| -> i32 { if d == 0 { 0 } else { d.signum() } };
+            let (ux, uy) = (-step(dy) * side, step(dx) * side);
+            let mut to = v;
+            while beside(a, b, to, 1) {
+                to = Pt::new(to.x + ux, to.y + uy);
+            }
+            moves.push((v, to));
+            break;
+        }
+    }
+    for (from, to) in moves {
+        for p in shapes.iter_mut().flatten().flatten() {
+            if *p == from {
+                *p = to;
+            }
+        }
+    }
+}
+
 /// The vertices of one level, indexed for "which of them lie on this edge".
 pub(super) struct LevelPoints<'f> {
     /// Ordered by `(x, y)`, and below by `(y, x)`: a long axis-aligned edge
@@ -917,5 +962,40 @@ mod tests {
             level.contour_edge(&contour, 0, false),
             vec![a, Pt::new(20_000, 1_316), b]
         );
+    }
+
+    #[test]
+    fn a_near_miss_is_moved_beyond_the_t_junction_rule() {
+        // A notch from the north side whose tip ends 1 µm above the south side.
+        let (tip, corner) = (Pt::new(20_000, 1), Pt::new(42_000, 0));
+        let outline = vec![
+            Pt::new(0, 0),
+            corner,
+            Pt::new(42_000, 42_000),
+            Pt::new(20_300, 42_000),
+            tip,
+            Pt::new(19_700, 42_000),
+            Pt::new(0, 42_000),
+        ];
+        let level = LevelPoints::new(outline.clone());
+        assert_eq!(
+            level.contour_edge(&outline, 0, false),
+            vec![outline[0], tip, corner]
+        );
+
+        let mut shapes: Shapes = vec![vec![outline.clone()]];
+        open_near_misses(&mut shapes, &[]);
+        let moved = &shapes[0][0];
+        assert_eq!(moved[4], Pt::new(20_000, 2));
+        let level = LevelPoints::new(moved.clone());
+        assert_eq!(
+            level.contour_edge(moved, 0, false),
+            vec![outline[0], corner]
+        );
+
+        // On a border the neighbouring tile shares, the tip stays.
+        let mut shapes: Shapes = vec![vec![outline.clone()]];
+        open_near_misses(&mut shapes, &[Border::X(20_000)]);
+        assert_eq!(shapes[0][0], outline);
     }
 }

@@ -239,7 +239,9 @@ impl TileKey {
         } else {
             (Vec::new(), Vec::new())
         };
-        let base = largest(poly::union(&poly::difference(&outline, &ip_cut), &ip_add));
+        let mut base = largest(poly::union(&poly::difference(&outline, &ip_cut), &ip_add));
+        let borders: Vec<Border> = self.borders();
+        layers::open_near_misses(&mut base, &borders);
         let ring = Opening::new(self, &base);
 
         let magnet_open = self.magnet_open(&ring);
@@ -248,7 +250,6 @@ impl TileKey {
         for pair in levels.windows(2) {
             slabs.push(self.slab(&base, &ring, &magnet_open, [pair[0], pair[1]]));
         }
-        let borders: Vec<Border> = self.borders();
         let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
         layers::mesh(&levels32, &slabs, &borders, out);
     }
