@@ -99,7 +99,7 @@ impl Builder {
 
     /// Forgets every tile, releasing their memory.
     pub fn clear(&mut self) {
-        self.tiles.clear();
+        self.tiles = geometry::TileCache::default();
     }
 }
 

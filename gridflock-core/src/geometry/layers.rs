@@ -18,7 +18,8 @@
 
 use std::cell::OnceCell;
 
-use super::poly::{Contour, Pt, Shapes};
+use super::interior::{self, FaceCache};
+use super::poly::{Contour, Pt, Shapes, cross};
 use super::weld::PointNumbers;
 
 /// A triangle in lattice coordinates (µm), counter-clockwise seen from outside.
@@ -38,6 +39,9 @@ pub(crate) struct Slab {
     pub(crate) fixed: Shapes,
     /// An opening lofted through the slab, inside `fixed`.
     pub(crate) ring: Option<Ring>,
+    /// What the slab cuts from the tile's base, where that is all that makes
+    /// `fixed`: see [`interior`].
+    pub(crate) cuts: Option<Shapes>,
 }
 
 /// A vertical line on which the solid continues into a neighbour.
@@ -67,7 +71,17 @@ impl Border {
 }
 
 /// Meshes `slabs` between `levels` (one more level than slabs) into `out`.
-pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut Vec<Tri>) {
+///
+/// `base` is the region the slabs' cuts are taken from; `faces` keeps the
+/// faces between slabs that differ only inside it, for other tiles.
+pub(crate) fn mesh(
+    levels: &[i32],
+    slabs: &[Slab],
+    borders: &[Border],
+    base: &Shapes,
+    faces: &mut FaceCache,
+    out: &mut Vec<Tri>,
+) {
     let n = slabs.len();
     debug_assert_eq!(levels.len(), n + 1);
     // A slab's region at one end, unresolved: the fixed shapes plus the
@@ -90,6 +104,8 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     let mut down: Vec<Shapes> = Vec::with_capacity(n + 1);
     // Levels whose faces a boolean made: it may have snapped a crossing to a vertex.
     let mut from_boolean = vec![false; n + 1];
+    // Levels whose faces are shared with other tiles: their cache entry.
+    let mut shared: Vec<Option<usize>> = vec![None; n + 1];
     let flat = |slab: Option<&Slab>| slab.filter(|s| s.ring.is_none()).map(|s| s.fixed.clone());
     for i in 0..=n {
         let below = if i > 0 { &tops[i - 1] } else { &empty };
@@ -108,6 +124,16 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
             && let Some(top) = flat(slabs.last())
         {
             (top, Vec::new())
+        } else if i > 0
+            && i < n
+            && let (Some(cut_below), Some(cut_above)) =
+                (end_cuts(&slabs[i - 1], true), end_cuts(&slabs[i], false))
+            && interior::clear_inside(base, &[&cut_below, &cut_above])
+        {
+            from_boolean[i] = true;
+            let entry = faces.entry(levels[i], cut_below, cut_above);
+            shared[i] = Some(entry);
+            faces.shapes(entry)
         } else {
             from_boolean[i] = true;
             super::poly::differences(below, above)
@@ -179,8 +205,21 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
     }
 
     for i in 0..=n {
+        let Some(entry) = shared[i] else {
+            face(&up[i], levels[i], &points[i], true, out);
+            face(&down[i], levels[i], &points[i], false, out);
+            continue;
+        };
+        // Nothing of the outline lies near these faces, so their
+        // triangles are the same in every tile that shares them.
+        if let Some(tris) = faces.triangles(entry) {
+            out.extend_from_slice(tris);
+            continue;
+        }
+        let start = out.len();
         face(&up[i], levels[i], &points[i], true, out);
         face(&down[i], levels[i], &points[i], false, out);
+        faces.keep_triangles(entry, &out[start..]);
     }
 }
 
@@ -190,9 +229,10 @@ pub(crate) fn mesh(levels: &[i32], slabs: &[Slab], borders: &[Border], out: &mut
 ///
 /// Such a near miss (a connector's notch whose tip ends a micrometre from a
 /// padded side) would be put on the edge by [`LevelPoints::chain`], pinching
-/// the web between them into a vertex shared by four walls. Vertices on
-/// `borders` stay where they are: the neighbouring tile shares them.
-pub(super) fn open_near_misses(shapes: &mut Shapes, borders: &[Border]) {
+/// the web between them into a vertex shared by four walls. Vertices on the
+/// sides of `domain` (`[x0, y0, x1, y1]`) stay where they are: they carry
+/// the plate's exact size, and a neighbouring tile shares them.
+pub(super) fn open_near_misses(shapes: &mut Shapes, domain: [i32; 4]) {
     let edges: Vec<(Pt, Pt)> = shapes
         .iter()
         .flatten()
@@ -200,7 +240,8 @@ pub(super) fn open_near_misses(shapes: &mut Shapes, borders: &[Border]) {
         .collect();
     let mut moves: Vec<(Pt, Pt)> = Vec::new();
     for &v in shapes.iter().flatten().flatten() {
-        if borders.iter().any(|b| b.holds(&[v.x, v.y, 0])) {
+        let [x0, y0, x1, y1] = domain;
+        if v.x == x0 || v.x == x1 || v.y == y0 || v.y == y1 {
             continue;
         }
         for &(a, b) in &edges {
@@ -216,7 +257,9 @@ pub(super) fn open_near_misses(shapes: &mut Shapes, borders: &[Border]) {
             while beside(a, b, to, 1) {
                 to = Pt::new(to.x + ux, to.y + uy);
             }
-            moves.push((v, to));
+            if to.x > x0 && to.x < x1 && to.y > y0 && to.y < y1 {
+                moves.push((v, to));
+            }
             break;
         }
     }
@@ -227,6 +270,16 @@ pub(super) fn open_near_misses(shapes: &mut Shapes, borders: &[Border]) {
             }
         }
     }
+}
+
+/// What `slab` cuts from the tile's base at its top or bottom end, the
+/// opening ring included; `None` where its region is not the base less cuts.
+fn end_cuts(slab: &Slab, top: bool) -> Option<Shapes> {
+    let mut cuts = slab.cuts.clone()?;
+    if let Some(ring) = &slab.ring {
+        cuts.push(vec![if top { &ring.top } else { &ring.bottom }.clone()]);
+    }
+    Some(cuts)
 }
 
 /// The vertices of one level, indexed for "which of them lie on this edge".
@@ -826,10 +879,6 @@ fn inside(rings: &[&[Pt]], p: (f64, f64)) -> bool {
     odd
 }
 
-fn cross(a: Pt, b: Pt, c: Pt) -> i128 {
-    (b.x - a.x) as i128 * (c.y - a.y) as i128 - (b.y - a.y) as i128 * (c.x - a.x) as i128
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -984,7 +1033,7 @@ mod tests {
         );
 
         let mut shapes: Shapes = vec![vec![outline.clone()]];
-        open_near_misses(&mut shapes, &[]);
+        open_near_misses(&mut shapes, [0, 0, 42_000, 42_000]);
         let moved = &shapes[0][0];
         assert_eq!(moved[4], Pt::new(20_000, 2));
         let level = LevelPoints::new(moved.clone());
@@ -993,9 +1042,9 @@ mod tests {
             vec![outline[0], corner]
         );
 
-        // On a border the neighbouring tile shares, the tip stays.
+        // On a side of the tile's domain, the tip stays.
         let mut shapes: Shapes = vec![vec![outline.clone()]];
-        open_near_misses(&mut shapes, &[Border::X(20_000)]);
+        open_near_misses(&mut shapes, [0, 0, 20_000, 42_000]);
         assert_eq!(shapes[0][0], outline);
     }
 }

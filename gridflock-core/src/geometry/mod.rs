@@ -9,10 +9,13 @@
 //! differently (a level one of them lacks, a collinear point one of them
 //! dropped), [`seams::close`] splits the coarser side so the plate is closed.
 //! A numbered tile is, where it can be, its unnumbered twin with the number
-//! engraved ([`engrave`]), so the number does not make a tile distinct.
+//! engraved ([`engrave`]), so the number does not make a tile distinct, and
+//! faces inside a cell that do not depend on its outline are computed once
+//! for all tiles that share them ([`interior`]).
 
 mod digits;
 mod engrave;
+mod interior;
 mod layers;
 mod magnets;
 mod poly;
@@ -33,8 +36,20 @@ use std::collections::BTreeMap;
 use tile::{Beyond, JointKind, TileJoint, TileKey};
 use weld::{Indexed, Plate, TileMesh};
 
-/// Meshes of distinct tiles, shared by the plates of one build.
-pub(crate) type TileCache = BTreeMap<TileKey, TileMesh>;
+/// Meshes of distinct tiles, and the faces inside cells they share, kept
+/// for the plates of one build.
+#[derive(Default)]
+pub(crate) struct TileCache {
+    tiles: BTreeMap<TileKey, TileMesh>,
+    faces: interior::FaceCache,
+}
+
+impl TileCache {
+    /// How many distinct tiles the cache holds.
+    pub(crate) fn len(&self) -> usize {
+        self.tiles.len()
+    }
+}
 
 pub(crate) fn build_plate(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Mesh {
     plate_mesh(plan, plate, cache).into_mesh(plan.bottom_um)
@@ -62,16 +77,16 @@ fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed 
                 [w, h],
                 [xs[i], ys[j]],
             );
-            if !cache.contains_key(&key) {
+            if !cache.tiles.contains_key(&key) {
                 let tile = mesh_tile(&key, cache);
-                cache.insert(key.clone(), tile);
+                cache.tiles.insert(key.clone(), tile);
             }
             placed.push((key, xs[i] as i32, ys[j] as i32));
         }
     }
-    let mut assembly = Plate::with_room_for(placed.iter().map(|(key, ..)| &cache[key]));
+    let mut assembly = Plate::with_room_for(placed.iter().map(|(key, ..)| &cache.tiles[key]));
     for (key, dx, dy) in &placed {
-        assembly.append(&cache[key], *dx, *dy);
+        assembly.append(&cache.tiles[key], *dx, *dy);
     }
     let inner_x: Vec<i32> = xs[1..columns.len()].iter().map(|&x| x as i32).collect();
     let inner_y: Vec<i32> = ys[1..rows.len()].iter().map(|&y| y as i32).collect();
@@ -83,18 +98,18 @@ fn plate_mesh(plan: &Plan, plate: &PlatePlan, cache: &mut TileCache) -> Indexed 
 /// (meshed once, shared with other plates) with the number engraved.
 fn mesh_tile(key: &TileKey, cache: &mut TileCache) -> TileMesh {
     if let Some((plain, strokes)) = key.engraving() {
-        if !cache.contains_key(&plain) {
+        if !cache.tiles.contains_key(&plain) {
             let tile = mesh_tile(&plain, cache);
-            cache.insert(plain.clone(), tile);
+            cache.tiles.insert(plain.clone(), tile);
         }
         let depth = tile::LABEL_DEPTH_UM as i32;
-        if let Some(mesh) = engrave::engrave(cache[&plain].mesh(), key.zbot as i32, &strokes, depth)
-        {
+        let plain = cache.tiles[&plain].mesh();
+        if let Some(mesh) = engrave::engrave(plain, key.zbot as i32, &strokes, depth) {
             return TileMesh::new(mesh, &key.borders());
         }
     }
     let mut soup: Vec<Tri> = Vec::new();
-    key.build(&mut soup);
+    key.build(&mut cache.faces, &mut soup);
     TileMesh::new(Indexed::from_soup(&soup), &key.borders())
 }
 

@@ -204,6 +204,11 @@ pub(crate) fn bar(a: (i64, i64), b: (i64, i64), hw: i64) -> Contour {
 }
 
 /// Signed area ×2 of shapes: holes, running clockwise, count negative.
+/// Twice the signed area of the triangle `a b c` (positive counter-clockwise).
+pub(crate) fn cross(a: Pt, b: Pt, c: Pt) -> i128 {
+    (b.x - a.x) as i128 * (c.y - a.y) as i128 - (b.y - a.y) as i128 * (c.x - a.x) as i128
+}
+
 pub(crate) fn shapes_area2(s: &Shapes) -> i128 {
     s.iter().flatten().map(|c| area2(c)).sum()
 }

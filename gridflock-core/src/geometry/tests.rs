@@ -211,10 +211,10 @@ fn numbers_are_engraved_into_the_shared_unnumbered_tile() {
         let (twin, strokes) = key
             .engraving()
             .expect("a plain lowest slab takes an engraving");
-        let mut cache = TileCache::new();
+        let mut cache = TileCache::default();
         super::build_plate(&numbered_plan, plate, &mut cache);
         let engraved = engrave::engrave(
-            cache[&twin].mesh(),
+            cache.tiles[&twin].mesh(),
             key.zbot as i32,
             &strokes,
             LABEL_DEPTH_UM as i32,
@@ -278,6 +278,10 @@ fn a_socket_passing_a_ring_vertex_by_a_micrometre_is_closed() {
 /// A plan from the random hunts below: intersection puzzle, no magnets, no
 /// filler, grid flush west, no numbers, square corners.
 fn hunted_plan(size_mm: (f64, f64), printer: &str, fit: f64, alignment_y: f64) -> Plan {
+    crate::plan(&hunted_params(size_mm, printer, fit, alignment_y)).expect("valid params")
+}
+
+fn hunted_params(size_mm: (f64, f64), printer: &str, fit: f64, alignment_y: f64) -> Params {
     let mut params = Params::new(size_mm.0, size_mm.1);
     params.printer = crate::params::Printer::Profile {
         id: printer.to_owned(),
@@ -291,7 +295,7 @@ fn hunted_plan(size_mm: (f64, f64), printer: &str, fit: f64, alignment_y: f64) -
     };
     params.numbering = false;
     params.corner_radius_mm = 0.0;
-    crate::plan(&params).expect("valid params")
+    params
 }
 
 /// Found by a random hunt: clipping an intersection-puzzle outline at the
@@ -321,4 +325,37 @@ fn a_notch_tip_a_micrometre_from_the_side_is_closed() {
     if let Err(e) = check(&crate::build_plate(&plan, 5)) {
         panic!("{e}");
     }
+}
+
+/// Found by a random hunt while opening near misses: a vertex on the plate's
+/// outer side moved 1 µm outwards. Vertices on a tile's sides stay put.
+#[test]
+fn opening_a_near_miss_keeps_the_plate_size() {
+    let mut params = hunted_params(
+        (1582.1304548983842, 1683.2044345700706),
+        "bambu-a1",
+        0.34564542983222557,
+        0.0,
+    );
+    params.filler = crate::params::Filler::Fraction { denominator: 2 };
+    params.alignment.x = 0.06582829579790725;
+    let plan = crate::plan(&params).expect("valid params");
+    let mut checked = 0;
+    for (index, plate) in plan.plates.iter().enumerate() {
+        if plate.bounds_um != [0, 0, 211_649, 253_180] {
+            continue;
+        }
+        let (min, max) = crate::build_plate(&plan, index)
+            .bounds()
+            .expect("non-empty");
+        assert_eq!([min[0], min[1]], [0.0, 0.0], "plate {}", plate.number);
+        assert_eq!(
+            [max[0], max[1]],
+            [211.649, 253.18],
+            "plate {}",
+            plate.number
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
 }

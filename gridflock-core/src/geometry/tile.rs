@@ -7,6 +7,7 @@
 //! the border is interior (no wall) and both sample it identically.
 
 use super::digits;
+use super::interior::FaceCache;
 use super::layers::{self, Border, Ring, Slab, Tri};
 use super::magnets::{self, MagnetSpec};
 use super::poly::{self, Contour, Shapes, arc, pt, shape};
@@ -228,7 +229,7 @@ impl TileKey {
     }
 
     /// Builds the tile's triangles in cell coordinates.
-    pub(crate) fn build(&self, out: &mut Vec<Tri>) {
+    pub(crate) fn build(&self, faces: &mut FaceCache, out: &mut Vec<Tri>) {
         let outline = self.outline();
         let has_ip = self
             .joints
@@ -240,8 +241,7 @@ impl TileKey {
             (Vec::new(), Vec::new())
         };
         let mut base = largest(poly::union(&poly::difference(&outline, &ip_cut), &ip_add));
-        let borders: Vec<Border> = self.borders();
-        layers::open_near_misses(&mut base, &borders);
+        layers::open_near_misses(&mut base, self.domain.map(|v| v as i32));
         let ring = Opening::new(self, &base);
 
         let magnet_open = self.magnet_open(&ring);
@@ -250,8 +250,9 @@ impl TileKey {
         for pair in levels.windows(2) {
             slabs.push(self.slab(&base, &ring, &magnet_open, [pair[0], pair[1]]));
         }
+        let borders: Vec<Border> = self.borders();
         let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
-        layers::mesh(&levels32, &slabs, &borders, out);
+        layers::mesh(&levels32, &slabs, &borders, &base, faces, out);
     }
 
     /// For a numbered tile whose lowest slab is a plain wall deeper than the
@@ -347,6 +348,9 @@ impl TileKey {
         {
             cuts.extend(self.label_shapes(label).into_iter().map(|c| vec![c]));
         }
+        // Edge-puzzle features and the number reach the outline; what is cut
+        // after them (the opening, magnet pockets) is the cell's own.
+        let base_less_cuts = adds.is_empty() && cuts.is_empty();
         let mut ring = None;
         if zb <= 0 {
             self.magnet_cuts(za, zb, &mut cuts);
@@ -368,7 +372,11 @@ impl TileKey {
         let mut material = base.clone();
         material.extend(adds);
         let fixed = without_debris(poly::difference(&material, &cuts));
-        Slab { fixed, ring }
+        Slab {
+            fixed,
+            ring,
+            cuts: base_less_cuts.then_some(cuts),
+        }
     }
 
     /// The open part of the magnet layer below the profile: the opening at

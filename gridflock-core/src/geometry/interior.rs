@@ -1,0 +1,248 @@
+//! Faces at levels where two slabs differ only inside the tile's base.
+//!
+//! Where both slabs at a level are the tile's base `B` less some cuts (the
+//! opening, magnet pockets, release slots) and every cut keeps clear of the
+//! base's outline, the level's faces depend on the cuts alone:
+//! `(B ∖ Cb) ∖ (B ∖ Ca) = Ca ∖ Cb` facing up and `Cb ∖ Ca` facing down. Cells
+//! of one size share their cuts whatever their outline (connectors, sides,
+//! padding), so a builder computes those faces once per distinct pair of cut
+//! sets instead of once per tile.
+//!
+//! The faces are the same regions the whole tile's boolean gives. A level
+//! that qualifies is always computed this way, from the cache or not, so a
+//! plate's bytes do not depend on what the builder built before.
+
+use super::layers::Tri;
+use super::poly::{self, Pt, Shapes};
+
+/// How far every cut must stay from the base's outline: beyond the
+/// mesher's T-junction and snapping reach by a wide margin, so no vertex of
+/// the outline can land on an edge of a face.
+const CLEARANCE_UM: i64 = 20;
+
+/// The up and down faces computed so far, by the cuts below and above.
+#[derive(Default)]
+pub(crate) struct FaceCache {
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    z: i32,
+    below: Shapes,
+    above: Shapes,
+    up: Shapes,
+    down: Shapes,
+    /// The faces triangulated, once a tile has done it.
+    triangles: Option<Vec<Tri>>,
+}
+
+impl FaceCache {
+    /// The entry of the level at `z` between a slab cut by `below` and one
+    /// cut by `above`, both from the same base and clear of its outline.
+    pub(crate) fn entry(&mut self, z: i32, below: Shapes, above: Shapes) -> usize {
+        let found = self
+            .entries
+            .iter()
+            .position(|e| e.z == z && e.below == below && e.above == above);
+        found.unwrap_or_else(|| {
+            let (up, down) = poly::differences(&above, &below);
+            self.entries.push(Entry {
+                z,
+                below,
+                above,
+                up,
+                down,
+                triangles: None,
+            });
+            self.entries.len() - 1
+        })
+    }
+
+    /// The entry's faces, `(up, down)`.
+    pub(crate) fn shapes(&self, entry: usize) -> (Shapes, Shapes) {
+        let e = &self.entries[entry];
+        (e.up.clone(), e.down.clone())
+    }
+
+    /// The entry's faces triangulated, if a tile has done it.
+    pub(crate) fn triangles(&self, entry: usize) -> Option<&[Tri]> {
+        self.entries[entry].triangles.as_deref()
+    }
+
+    /// Keeps the entry's faces triangulated, for the next tile.
+    pub(crate) fn keep_triangles(&mut self, entry: usize, triangles: &[Tri]) {
+        self.entries[entry].triangles = Some(triangles.to_vec());
+    }
+}
+
+/// Whether every contour of `cuts` lies inside `base` and at least
+/// [`CLEARANCE_UM`] from its outline.
+pub(crate) fn clear_inside(base: &Shapes, cuts: &[&Shapes]) -> bool {
+    let cut_edges: Vec<Segment> = cuts
+        .iter()
+        .flat_map(|s| s.iter().flatten())
+        .flat_map(|c| (0..c.len()).map(|j| Segment(c[j], c[(j + 1) % c.len()])))
+        .collect();
+    let Some(reach) = cut_edges.iter().map(Segment::reach).reduce(|a, b| {
+        [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            a[3].max(b[3]),
+        ]
+    }) else {
+        return true;
+    };
+    for c in base.iter().flatten() {
+        for j in 0..c.len() {
+            let edge = Segment(c[j], c[(j + 1) % c.len()]);
+            let near = edge.reach();
+            if !overlap(&near, &reach) {
+                continue;
+            }
+            let close = cut_edges
+                .iter()
+                .any(|cut| overlap(&near, &cut.reach()) && edge.within(cut, CLEARANCE_UM));
+            if close {
+                return false;
+            }
+        }
+    }
+    // Nothing crosses the outline, so each cut lies wholly inside or outside.
+    cuts.iter()
+        .flat_map(|s| s.iter())
+        .filter_map(|shape| shape.first()?.first())
+        .all(|&p| winding(base, p) != 0)
+}
+
+#[derive(Clone, Copy)]
+struct Segment(Pt, Pt);
+
+impl Segment {
+    /// The segment's box grown by [`CLEARANCE_UM`]: `[x0, y0, x1, y1]`.
+    fn reach(&self) -> [i64; 4] {
+        let (a, b) = (self.0, self.1);
+        let r = CLEARANCE_UM;
+        [
+            i64::from(a.x.min(b.x)) - r,
+            i64::from(a.y.min(b.y)) - r,
+            i64::from(a.x.max(b.x)) + r,
+            i64::from(a.y.max(b.y)) + r,
+        ]
+    }
+
+    /// Whether the two segments come within `d` of each other.
+    fn within(&self, other: &Segment, d: i64) -> bool {
+        self.crosses(other)
+            || self.near(other.0, d)
+            || self.near(other.1, d)
+            || other.near(self.0, d)
+            || other.near(self.1, d)
+    }
+
+    /// Whether `p` lies within `d` of the segment.
+    fn near(&self, p: Pt, d: i64) -> bool {
+        let (a, b) = (self.0, self.1);
+        let (dx, dy) = (i128::from(b.x - a.x), i128::from(b.y - a.y));
+        let (px, py) = (i128::from(p.x - a.x), i128::from(p.y - a.y));
+        let len2 = dx * dx + dy * dy;
+        let dot = dx * px + dy * py;
+        let d2 = i128::from(d * d);
+        if dot <= 0 || len2 == 0 {
+            return px * px + py * py <= d2;
+        }
+        if dot >= len2 {
+            let (qx, qy) = (i128::from(p.x - b.x), i128::from(p.y - b.y));
+            return qx * qx + qy * qy <= d2;
+        }
+        let cross = dx * py - dy * px;
+        cross * cross <= d2 * len2
+    }
+
+    /// Whether the segments intersect (touching counts).
+    fn crosses(&self, other: &Segment) -> bool {
+        let side = |a: Pt, b: Pt, p: Pt| poly::cross(a, b, p).signum();
+        let (a, b, c, d) = (self.0, self.1, other.0, other.1);
+        side(a, b, c) * side(a, b, d) <= 0 && side(c, d, a) * side(c, d, b) <= 0
+    }
+}
+
+fn overlap(a: &[i64; 4], b: &[i64; 4]) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
+/// The winding number of `shapes` around `p` (not on the outline).
+fn winding(shapes: &Shapes, p: Pt) -> i32 {
+    let mut w = 0;
+    for c in shapes.iter().flatten() {
+        for j in 0..c.len() {
+            let (a, b) = (c[j], c[(j + 1) % c.len()]);
+            if a.y <= p.y {
+                if b.y > p.y && poly::cross(a, b, p) > 0 {
+                    w += 1;
+                }
+            } else if b.y <= p.y && poly::cross(a, b, p) < 0 {
+                w -= 1;
+            }
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::poly::{circle, rect, shape};
+
+    fn square() -> Shapes {
+        shape(rect(0, 0, 42_000, 42_000))
+    }
+
+    #[test]
+    fn cuts_count_as_inside_only_with_room_to_spare() {
+        let base = square();
+        let pocket = shape(circle(8_000, 8_000, 3_000));
+        assert!(clear_inside(&base, &[&pocket]));
+        // 20 µm from the side is enough, 19 µm is not.
+        let near = |gap: i64| shape(rect(gap, 5_000, 10_000, 10_000));
+        assert!(clear_inside(&base, &[&near(21)]));
+        assert!(!clear_inside(&base, &[&near(19)]));
+        // Crossing the side, or wholly outside.
+        assert!(!clear_inside(
+            &base,
+            &[&shape(rect(-5_000, 5_000, 5_000, 10_000))]
+        ));
+        assert!(!clear_inside(
+            &base,
+            &[&shape(rect(50_000, 5_000, 60_000, 10_000))]
+        ));
+        // A notch reaching in from the side past a pocket's edge.
+        let base = poly::difference(&square(), &shape(rect(-1_000, 7_000, 5_005, 9_000)));
+        assert!(!clear_inside(&base, &[&pocket]));
+        assert!(clear_inside(
+            &base,
+            &[&shape(circle(20_000, 20_000, 3_000))]
+        ));
+    }
+
+    #[test]
+    fn a_level_is_computed_once_per_cuts_and_height() {
+        let mut cache = FaceCache::default();
+        let ring = shape(rect(2_000, 2_000, 40_000, 40_000));
+        let pocket = shape(circle(8_000, 8_000, 3_000));
+        let a = cache.entry(0, ring.clone(), pocket.clone());
+        assert_eq!(cache.entry(0, ring.clone(), pocket.clone()), a);
+        assert_ne!(cache.entry(500, ring.clone(), pocket.clone()), a);
+        let (up, down) = cache.shapes(a);
+        // Up: the pocket less the ring's opening (nothing); down: the ring
+        // less the pocket.
+        assert!(up.is_empty());
+        assert_eq!(
+            poly::shapes_area2(&down),
+            poly::shapes_area2(&ring) - poly::shapes_area2(&pocket)
+        );
+        assert!(cache.triangles(a).is_none());
+        cache.keep_triangles(a, &[[[0, 0, 0], [1, 0, 0], [0, 1, 0]]]);
+        assert_eq!(cache.triangles(a).map(<[Tri]>::len), Some(1));
+    }
+}
