@@ -447,7 +447,7 @@ impl<'f> LevelPoints<'f> {
             if p.x < x_lo || p.x > x_hi || p.y < y_lo || p.y > y_hi || p == a || p == b {
                 return;
             }
-            if beside(a, b, p, reach) && !(own.contains(&p) && lattice_step(a, b, p)) {
+            if beside(a, b, p, reach) {
                 let dot = dx * (p.x - a.x) as i64 + dy * (p.y - a.y) as i64;
                 found.push((dot, p, reach == 1 || beside(a, b, p, 1)));
             }
@@ -469,6 +469,9 @@ impl<'f> LevelPoints<'f> {
         } else {
             self.grid.visit([x_lo, y_lo, x_hi, y_hi], test);
         }
+        // Checked here, on the few points found, rather than in `test`,
+        // which then stays small enough to be inlined into the scans.
+        found.retain(|&(_, p, _)| !(own.contains(&p) && lattice_step(a, b, p)));
         found.sort_unstable_by_key(|&(d, p, _)| (d, p.x, p.y));
         found.into_iter().map(|(_, p, on)| (p, on))
     }
