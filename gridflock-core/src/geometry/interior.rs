@@ -1,12 +1,16 @@
-//! Faces at levels where two slabs differ only inside the tile's base.
+//! What inside a cell does not depend on the tile's outline.
 //!
-//! Where both slabs at a level are the tile's base `B` less some cuts (the
-//! opening, magnet pockets, release slots) and every cut keeps clear of the
-//! base's outline, the level's faces depend on the cuts alone:
-//! `(B ∖ Cb) ∖ (B ∖ Ca) = Ca ∖ Cb` facing up and `Cb ∖ Ca` facing down. Cells
-//! of one size share their cuts whatever their outline (connectors, sides,
-//! padding), so a builder computes those faces once per distinct pair of cut
-//! sets instead of once per tile.
+//! Most slabs of a tile are its base `B` less some cuts of the cell's own
+//! (the opening, magnet pockets, release slots). Where every cut keeps clear
+//! of the base's outline:
+//! * the slab is `B` with the cuts' union as holes, and that union depends
+//!   on the cuts alone;
+//! * the faces at a level between two such slabs depend on the cuts alone:
+//!   `(B ∖ Cb) ∖ (B ∖ Ca) = Ca ∖ Cb` facing up and `Cb ∖ Ca` facing down.
+//!
+//! Cells of one size share their cuts whatever their outline (connectors,
+//! sides, padding), so a builder computes both once per distinct set of cuts
+//! instead of once per tile.
 //!
 //! The faces are the same regions the whole tile's boolean gives. A level
 //! that qualifies is always computed this way, from the cache or not, so a
@@ -20,9 +24,10 @@ use super::poly::{self, Pt, Shapes};
 /// the outline can land on an edge of a face.
 const CLEARANCE_UM: i64 = 20;
 
-/// The up and down faces computed so far, by the cuts below and above.
+/// The cuts' unions and the levels' faces computed so far.
 #[derive(Default)]
-pub(crate) struct FaceCache {
+pub(crate) struct InteriorCache {
+    unions: Vec<(Shapes, Shapes)>,
     entries: Vec<Entry>,
 }
 
@@ -36,7 +41,36 @@ struct Entry {
     triangles: Option<Vec<Tri>>,
 }
 
-impl FaceCache {
+impl InteriorCache {
+    /// `base` less `cuts`, where `base` is one shape without holes and every
+    /// cut lies inside it clear of its outline; `None` otherwise.
+    pub(crate) fn carve(&mut self, base: &Shapes, cuts: &Shapes) -> Option<Shapes> {
+        let [outline] = base.as_slice() else {
+            return None;
+        };
+        if outline.len() != 1 || !clear_inside(base, &[cuts]) {
+            return None;
+        }
+        let known = self.unions.iter().position(|(c, _)| c == cuts);
+        let at = known.unwrap_or_else(|| {
+            self.unions.push((cuts.clone(), poly::union_all(cuts)));
+            self.unions.len() - 1
+        });
+        // Each cut's outer contour is a hole in the base; a hole in a cut is
+        // material again, an island of its own. Reversing keeps the
+        // booleans' orientation: outer contours counter-clockwise, holes not.
+        let mut shape = outline.clone();
+        let mut islands: Shapes = Vec::new();
+        for cut in &self.unions[at].1 {
+            let mut contours = cut.iter().map(|c| c.iter().rev().copied().collect());
+            shape.extend(contours.next());
+            islands.extend(contours.map(|c| vec![c]));
+        }
+        let mut carved = vec![shape];
+        carved.append(&mut islands);
+        Some(carved)
+    }
+
     /// The entry of the level at `z` between a slab cut by `below` and one
     /// cut by `above`, both from the same base and clear of its outline.
     pub(crate) fn entry(&mut self, z: i32, below: Shapes, above: Shapes) -> usize {
@@ -226,8 +260,32 @@ mod tests {
     }
 
     #[test]
+    fn carving_gives_the_region_the_boolean_gives() {
+        let mut cache = InteriorCache::default();
+        // A ring with a pad island inside it, and a pocket.
+        let ring = poly::difference(
+            &shape(rect(3_000, 3_000, 39_000, 39_000)),
+            &shape(rect(10_000, 10_000, 20_000, 20_000)),
+        );
+        let mut cuts = ring.clone();
+        cuts.extend(shape(circle(15_000, 15_000, 3_000)));
+        let carved = cache.carve(&square(), &cuts).expect("clear inside");
+        let exact = poly::difference(&square(), &cuts);
+        assert_eq!(carved.len(), exact.len());
+        assert_eq!(poly::shapes_area2(&carved), poly::shapes_area2(&exact));
+        assert!(poly::difference(&carved, &exact).is_empty());
+        assert!(poly::difference(&exact, &carved).is_empty());
+        // A second tile with the same cuts reuses the union.
+        assert_eq!(cache.carve(&square(), &cuts), Some(carved));
+        assert_eq!(cache.unions.len(), 1);
+        // Too close to the outline: no carving.
+        let near = shape(rect(10, 5_000, 10_000, 10_000));
+        assert!(cache.carve(&square(), &near).is_none());
+    }
+
+    #[test]
     fn a_level_is_computed_once_per_cuts_and_height() {
-        let mut cache = FaceCache::default();
+        let mut cache = InteriorCache::default();
         let ring = shape(rect(2_000, 2_000, 40_000, 40_000));
         let pocket = shape(circle(8_000, 8_000, 3_000));
         let a = cache.entry(0, ring.clone(), pocket.clone());

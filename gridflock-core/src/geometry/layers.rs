@@ -18,7 +18,7 @@
 
 use std::cell::OnceCell;
 
-use super::interior::{self, FaceCache};
+use super::interior::{self, InteriorCache};
 use super::poly::{Contour, Pt, Shapes, cross};
 use super::weld::PointNumbers;
 
@@ -72,14 +72,14 @@ impl Border {
 
 /// Meshes `slabs` between `levels` (one more level than slabs) into `out`.
 ///
-/// `base` is the region the slabs' cuts are taken from; `faces` keeps the
+/// `base` is the region the slabs' cuts are taken from; `interior` keeps the
 /// faces between slabs that differ only inside it, for other tiles.
 pub(crate) fn mesh(
     levels: &[i32],
     slabs: &[Slab],
     borders: &[Border],
     base: &Shapes,
-    faces: &mut FaceCache,
+    interior: &mut InteriorCache,
     out: &mut Vec<Tri>,
 ) {
     let n = slabs.len();
@@ -131,9 +131,9 @@ pub(crate) fn mesh(
             && interior::clear_inside(base, &[&cut_below, &cut_above])
         {
             from_boolean[i] = true;
-            let entry = faces.entry(levels[i], cut_below, cut_above);
+            let entry = interior.entry(levels[i], cut_below, cut_above);
             shared[i] = Some(entry);
-            faces.shapes(entry)
+            interior.shapes(entry)
         } else {
             from_boolean[i] = true;
             super::poly::differences(below, above)
@@ -212,14 +212,14 @@ pub(crate) fn mesh(
         };
         // Nothing of the outline lies near these faces, so their
         // triangles are the same in every tile that shares them.
-        if let Some(tris) = faces.triangles(entry) {
+        if let Some(tris) = interior.triangles(entry) {
             out.extend_from_slice(tris);
             continue;
         }
         let start = out.len();
         face(&up[i], levels[i], &points[i], true, out);
         face(&down[i], levels[i], &points[i], false, out);
-        faces.keep_triangles(entry, &out[start..]);
+        interior.keep_triangles(entry, &out[start..]);
     }
 }
 

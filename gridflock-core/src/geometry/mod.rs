@@ -10,8 +10,8 @@
 //! dropped), [`seams::close`] splits the coarser side so the plate is closed.
 //! A numbered tile is, where it can be, its unnumbered twin with the number
 //! engraved ([`engrave`]), so the number does not make a tile distinct, and
-//! faces inside a cell that do not depend on its outline are computed once
-//! for all tiles that share them ([`interior`]).
+//! what inside a cell does not depend on its outline (slab regions, faces)
+//! is computed once for all tiles that share it ([`interior`]).
 
 mod digits;
 mod engrave;
@@ -36,12 +36,12 @@ use std::collections::BTreeMap;
 use tile::{Beyond, JointKind, TileJoint, TileKey};
 use weld::{Indexed, Plate, TileMesh};
 
-/// Meshes of distinct tiles, and the faces inside cells they share, kept
-/// for the plates of one build.
+/// Meshes of distinct tiles, and what inside their cells does not depend on
+/// the outline ([`interior`]), kept for the plates of one build.
 #[derive(Default)]
 pub(crate) struct TileCache {
     tiles: BTreeMap<TileKey, TileMesh>,
-    faces: interior::FaceCache,
+    interior: interior::InteriorCache,
 }
 
 impl TileCache {
@@ -109,7 +109,7 @@ fn mesh_tile(key: &TileKey, cache: &mut TileCache) -> TileMesh {
         }
     }
     let mut soup: Vec<Tri> = Vec::new();
-    key.build(&mut cache.faces, &mut soup);
+    key.build(&mut cache.interior, &mut soup);
     TileMesh::new(Indexed::from_soup(&soup), &key.borders())
 }
 

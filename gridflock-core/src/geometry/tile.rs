@@ -7,7 +7,7 @@
 //! the border is interior (no wall) and both sample it identically.
 
 use super::digits;
-use super::interior::FaceCache;
+use super::interior::InteriorCache;
 use super::layers::{self, Border, Ring, Slab, Tri};
 use super::magnets::{self, MagnetSpec};
 use super::poly::{self, Contour, Shapes, arc, pt, shape};
@@ -229,7 +229,7 @@ impl TileKey {
     }
 
     /// Builds the tile's triangles in cell coordinates.
-    pub(crate) fn build(&self, faces: &mut FaceCache, out: &mut Vec<Tri>) {
+    pub(crate) fn build(&self, interior: &mut InteriorCache, out: &mut Vec<Tri>) {
         let outline = self.outline();
         let has_ip = self
             .joints
@@ -248,11 +248,12 @@ impl TileKey {
         let levels = self.levels();
         let mut slabs = Vec::with_capacity(levels.len() - 1);
         for pair in levels.windows(2) {
-            slabs.push(self.slab(&base, &ring, &magnet_open, [pair[0], pair[1]]));
+            let slab = self.slab(&base, &ring, &magnet_open, [pair[0], pair[1]], interior);
+            slabs.push(slab);
         }
         let borders: Vec<Border> = self.borders();
         let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
-        layers::mesh(&levels32, &slabs, &borders, &base, faces, out);
+        layers::mesh(&levels32, &slabs, &borders, &base, interior, out);
     }
 
     /// For a numbered tile whose lowest slab is a plain wall deeper than the
@@ -339,6 +340,7 @@ impl TileKey {
         ring_of: &Opening,
         magnet_open: &Shapes,
         [za, zb]: [i64; 2],
+        interior: &mut InteriorCache,
     ) -> Slab {
         let mut adds: Shapes = Vec::new();
         let mut cuts: Shapes = Vec::new();
@@ -366,12 +368,19 @@ impl TileKey {
                 });
             }
         }
-        // Each shape winds once around its material (holes cancel it), so
-        // under the non-zero rule a plain list of shapes already is their
-        // union: the difference resolves it, with no boolean of its own.
-        let mut material = base.clone();
-        material.extend(adds);
-        let fixed = without_debris(poly::difference(&material, &cuts));
+        let carved = if base_less_cuts {
+            interior.carve(base, &cuts)
+        } else {
+            None
+        };
+        let fixed = without_debris(carved.unwrap_or_else(|| {
+            // Each shape winds once around its material (holes cancel it), so
+            // under the non-zero rule a plain list of shapes already is their
+            // union: the difference resolves it, with no boolean of its own.
+            let mut material = base.clone();
+            material.extend(adds);
+            poly::difference(&material, &cuts)
+        }));
         Slab {
             fixed,
             ring,
