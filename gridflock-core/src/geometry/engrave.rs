@@ -87,10 +87,11 @@ pub(crate) fn engrave(plain: &Indexed, zbot: i32, strokes: &Shapes, depth: i32) 
         // The material lies outside the recess: walk each contour backwards
         // so that it is on the left, as the mesher's walls expect.
         for j in (0..c.len()).rev() {
+            let (a, b) = (c[(j + 1) % c.len()], c[j]);
             layers::strip(
-                &floor.contour_edge(c, j, true),
+                &floor.chain(a, b),
                 zbot,
-                &ceiling.contour_edge(c, j, true),
+                &ceiling.chain(a, b),
                 z_ceiling,
                 &mut added,
             );

@@ -187,8 +187,8 @@ pub(crate) fn mesh(
                     if borders.iter().any(|br| br.contains(a, b)) {
                         continue;
                     }
-                    let bottom = points[k].contour_edge(c, j, false);
-                    let top = points[k + 1].contour_edge(c, j, false);
+                    let bottom = points[k].chain(a, b);
+                    let top = points[k + 1].chain(a, b);
                     strip(&bottom, z0, &top, z1, out);
                 }
             }
@@ -197,8 +197,9 @@ pub(crate) fn mesh(
             let m = ring.bottom.len();
             // The ring bounds a hole: walk it clockwise so the material is on the left.
             for j in 0..m {
-                let bottom = points[k].contour_edge(&ring.bottom, j, true);
-                let top = points[k + 1].contour_edge(&ring.top, j, true);
+                let (ja, jb) = ((j + 1) % m, j);
+                let bottom = points[k].chain(ring.bottom[ja], ring.bottom[jb]);
+                let top = points[k + 1].chain(ring.top[ja], ring.top[jb]);
                 strip(&bottom, z0, &top, z1, out);
             }
         }
@@ -345,26 +346,11 @@ impl<'f> LevelPoints<'f> {
         }
     }
 
-    /// The edge from `c[j]` to the next vertex of the closed contour `c`
-    /// (or back, when `backwards`) with every level vertex that lies on it
-    /// inserted, in order.
-    pub(super) fn contour_edge(&self, c: &[Pt], j: usize, backwards: bool) -> Vec<Pt> {
-        let n = c.len();
-        let (a, b) = (c[j], c[(j + 1) % n]);
-        let own = [c[(j + n - 1) % n], c[(j + 2) % n]];
-        if backwards {
-            self.chain(b, a, own)
-        } else {
-            self.chain(a, b, own)
-        }
-    }
-
-    /// The edge `a → b` with every level vertex that lies on it inserted, in
-    /// order, except `own`: see [`LevelPoints::scan`].
-    fn chain(&self, a: Pt, b: Pt, own: [Pt; 2]) -> Vec<Pt> {
+    /// The edge `a → b` with every level vertex that lies on it inserted, in order.
+    pub(super) fn chain(&self, a: Pt, b: Pt) -> Vec<Pt> {
         let following = !(self.faces[0].is_empty() && self.faces[1].is_empty());
         let reach = if following { SNAP_UM } else { 1 };
-        let found = self.scan(a, b, own, reach);
+        let found = self.scan(a, b, reach);
         let mut near = Vec::new();
         let mut chain = Vec::with_capacity(found.len() + 2);
         chain.push(a);
@@ -417,26 +403,14 @@ impl<'f> LevelPoints<'f> {
     }
 
     /// Level vertices strictly inside the segment `a → b` (within 1 µm of it:
-    /// boolean operations round crossings onto the lattice), ordered from `a`,
-    /// except `own`: see [`LevelPoints::scan`].
-    fn on_segment(&self, a: Pt, b: Pt, own: [Pt; 2]) -> Vec<Pt> {
-        self.scan(a, b, own, 1).map(|(p, _)| p).collect()
+    /// boolean operations round crossings onto the lattice), ordered from `a`.
+    fn on_segment(&self, a: Pt, b: Pt) -> Vec<Pt> {
+        self.scan(a, b, 1).map(|(p, _)| p).collect()
     }
 
     /// Level vertices strictly inside the segment `a → b` within `reach` µm
     /// of it, ordered from `a`, each with whether it lies within 1 µm.
-    ///
-    /// `own` are the vertices next to the edge in its own contour. One a
-    /// single lattice unit from the edge's end, off its line, is a lattice
-    /// step at a sharp corner, not a T-junction: splitting the edge there
-    /// would fold its wall back onto the step's, so it is left out.
-    fn scan(
-        &self,
-        a: Pt,
-        b: Pt,
-        own: [Pt; 2],
-        reach: i64,
-    ) -> impl ExactSizeIterator<Item = (Pt, bool)> {
+    fn scan(&self, a: Pt, b: Pt, reach: i64) -> impl ExactSizeIterator<Item = (Pt, bool)> {
         let r = reach as i32;
         let (x_lo, x_hi) = (a.x.min(b.x) - r, a.x.max(b.x) + r);
         let (y_lo, y_hi) = (a.y.min(b.y) - r, a.y.max(b.y) + r);
@@ -469,9 +443,6 @@ impl<'f> LevelPoints<'f> {
         } else {
             self.grid.visit([x_lo, y_lo, x_hi, y_hi], test);
         }
-        // Checked here, on the few points found, rather than in `test`,
-        // which then stays small enough to be inlined into the scans.
-        found.retain(|&(_, p, _)| !(own.contains(&p) && lattice_step(a, b, p)));
         found.sort_unstable_by_key(|&(d, p, _)| (d, p.x, p.y));
         found.into_iter().map(|(_, p, on)| (p, on))
     }
@@ -493,13 +464,6 @@ fn beside(a: Pt, b: Pt, p: Pt, tolerance: i64) -> bool {
     let dot = dx * px + dy * py;
     // The distance to the line is |cross| / √len2.
     cross * cross <= (tolerance * tolerance) as i128 * len2 as i128 && dot > 0 && dot < len2
-}
-
-/// Whether `p`, next to the edge `a → b` in its contour, is one lattice
-/// unit (a step, straight or diagonal) from the nearer end and off the line.
-fn lattice_step(a: Pt, b: Pt, p: Pt) -> bool {
-    let step = |q: Pt| (p.x - q.x).abs() <= 1 && (p.y - q.y).abs() <= 1;
-    (step(a) || step(b)) && cross(a, b, p) != 0
 }
 
 /// `(a, b)` as one integer with the same order as the pair.
@@ -658,11 +622,10 @@ pub(super) fn face(
             if ci > 0 {
                 holes.push(verts.len() as u32);
             }
-            let n = c.len();
-            for j in 0..n {
-                let (a, b) = (c[j], c[(j + 1) % n]);
+            for j in 0..c.len() {
+                let (a, b) = (c[j], c[(j + 1) % c.len()]);
                 verts.push(a);
-                verts.extend(points.on_segment(a, b, [c[(j + n - 1) % n], c[(j + 2) % n]]));
+                verts.extend(points.on_segment(a, b));
             }
         }
         earcut.earcut(
@@ -947,7 +910,7 @@ mod tests {
                 2 => Pt::new(a.x + next(7) * 500 - 1_500, a.y + next(7) * 500 - 1_500),
                 _ => Pt::new(a.x + next(30_000) - 15_000, a.y + next(30_000) - 15_000),
             };
-            let found = level.on_segment(a, b, [a, b]);
+            let found = level.on_segment(a, b);
             assert_eq!(
                 found,
                 on_segment_by_brute_force(&points, a, b),
@@ -958,7 +921,7 @@ mod tests {
         assert!(hits > 1_000, "too few points on the segments: {hits}");
         assert!(
             LevelPoints::new(Vec::new())
-                .on_segment(Pt::new(0, 0), Pt::new(5, 5), [Pt::new(0, 0); 2])
+                .on_segment(Pt::new(0, 0), Pt::new(5, 5))
                 .is_empty()
         );
     }
@@ -983,37 +946,13 @@ mod tests {
             pts.push(w);
             LevelPoints::new(pts)
         };
-        assert_eq!(points().chain(a, b, [a, b]), vec![a, b]);
+        assert_eq!(points().chain(a, b), vec![a, b]);
         let following = points().with_faces(&up, &down);
-        assert_eq!(following.chain(a, b, [a, b]), vec![a, v, b]);
-        assert_eq!(following.chain(b, a, [a, b]), vec![b, v, a]);
+        assert_eq!(following.chain(a, b), vec![a, v, b]);
+        assert_eq!(following.chain(b, a), vec![b, v, a]);
         // Faces leave other edges as they were.
         let c = Pt::new(0, 5_000);
-        assert_eq!(following.chain(a, c, [a, c]), vec![a, c]);
-    }
-
-    #[test]
-    fn a_lattice_step_at_a_corner_is_not_a_t_junction() {
-        // The contour runs west along y = 1317 to b, steps one lattice unit
-        // down to v, which lies 1 µm from the edge a → b, and turns south.
-        let (a, b, v, c) = (
-            Pt::new(42_000, 1_317),
-            Pt::new(1_253, 1_317),
-            Pt::new(1_254, 1_316),
-            Pt::new(1_247, 0),
-        );
-        let contour = vec![a, b, v, c, Pt::new(42_000, 0)];
-        let level = LevelPoints::new(contour.clone());
-        assert_eq!(level.contour_edge(&contour, 0, false), vec![a, b]);
-        assert_eq!(level.contour_edge(&contour, 0, true), vec![b, a]);
-        // Another contour's vertex there still splits the edge.
-        let mut other = contour.clone();
-        other.push(Pt::new(20_000, 1_316));
-        let level = LevelPoints::new(other);
-        assert_eq!(
-            level.contour_edge(&contour, 0, false),
-            vec![a, Pt::new(20_000, 1_316), b]
-        );
+        assert_eq!(following.chain(a, c), vec![a, c]);
     }
 
     #[test]
@@ -1031,7 +970,7 @@ mod tests {
         ];
         let level = LevelPoints::new(outline.clone());
         assert_eq!(
-            level.contour_edge(&outline, 0, false),
+            level.chain(outline[0], outline[1]),
             vec![outline[0], tip, corner]
         );
 
@@ -1040,10 +979,7 @@ mod tests {
         let moved = &shapes[0][0];
         assert_eq!(moved[4], Pt::new(20_000, 2));
         let level = LevelPoints::new(moved.clone());
-        assert_eq!(
-            level.contour_edge(moved, 0, false),
-            vec![outline[0], corner]
-        );
+        assert_eq!(level.chain(moved[0], moved[1]), vec![outline[0], corner]);
 
         // On a side of the tile's domain, the tip stays.
         let mut shapes: Shapes = vec![vec![outline.clone()]];
