@@ -252,8 +252,7 @@ pub(super) fn open_near_misses(shapes: &mut Shapes, domain: [i32; 4]) {
             // The lattice step that moves v furthest from the line, on its side.
             let side = cross(a, b, v).signum() as i32;
             let (dx, dy) = (b.x - a.x, b.y - a.y);
-            let step = |d: i32| -> i32 { if d == 0 { 0 } else { d.signum() } };
-            let (ux, uy) = (-step(dy) * side, step(dx) * side);
+            let (ux, uy) = (-dy.signum() * side, dx.signum() * side);
             let mut to = v;
             while beside(a, b, to, 1) {
                 to = Pt::new(to.x + ux, to.y + uy);
