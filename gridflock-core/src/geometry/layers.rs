@@ -39,8 +39,8 @@ pub(crate) struct Slab {
     pub(crate) fixed: Shapes,
     /// An opening lofted through the slab, inside `fixed`.
     pub(crate) ring: Option<Ring>,
-    /// What the slab cuts from the tile's base, where that is all that makes
-    /// `fixed`: see [`interior`].
+    /// What the slab cuts from the tile's base, where `fixed` is the base
+    /// with these cuts' union as holes: see [`interior`].
     pub(crate) cuts: Option<Shapes>,
 }
 

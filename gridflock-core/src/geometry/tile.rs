@@ -373,6 +373,7 @@ impl TileKey {
         } else {
             None
         };
+        let is_carved = carved.is_some();
         let fixed = without_debris(carved.unwrap_or_else(|| {
             // Each shape winds once around its material (holes cancel it), so
             // under the non-zero rule a plain list of shapes already is their
@@ -381,10 +382,12 @@ impl TileKey {
             material.extend(adds);
             poly::difference(&material, &cuts)
         }));
+        // Only a carved slab may share its level faces: its region then has
+        // the same contours inside the cell in every tile.
         Slab {
             fixed,
             ring,
-            cuts: base_less_cuts.then_some(cuts),
+            cuts: is_carved.then_some(cuts),
         }
     }
 
