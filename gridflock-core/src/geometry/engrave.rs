@@ -234,25 +234,7 @@ fn clear(a: &Shapes, b: &Shapes) -> bool {
         .filter(|&(s, e)| meets(around_b, [(s.x, s.y), (e.x, e.y)]))
         .collect();
     let c = CLEARANCE_UM;
-    let near = |p: Pt, (s, e): (Pt, Pt)| distance2(p, s, e) <= (c * c) as i128;
+    let near = |p: Pt, (s, e): (Pt, Pt)| poly::distance2(p, s, e) <= (c * c) as i128;
     !sa.iter().any(|&seg| sb.iter().any(|&(p, _)| near(p, seg)))
         && !sb.iter().any(|&seg| sa.iter().any(|&(p, _)| near(p, seg)))
-}
-
-/// Squared distance from `p` to the segment `s → e` (rounded down where the
-/// nearest point lies inside the segment).
-fn distance2(p: Pt, s: Pt, e: Pt) -> i128 {
-    let (dx, dy) = ((e.x - s.x) as i128, (e.y - s.y) as i128);
-    let (px, py) = ((p.x - s.x) as i128, (p.y - s.y) as i128);
-    let len2 = dx * dx + dy * dy;
-    let dot = dx * px + dy * py;
-    if len2 == 0 || dot <= 0 {
-        return px * px + py * py;
-    }
-    if dot >= len2 {
-        let (qx, qy) = ((p.x - e.x) as i128, (p.y - e.y) as i128);
-        return qx * qx + qy * qy;
-    }
-    let cross = dx * py - dy * px;
-    cross * cross / len2
 }

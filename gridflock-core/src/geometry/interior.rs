@@ -174,23 +174,11 @@ impl Segment {
             || other.near(self.1, d)
     }
 
-    /// Whether `p` lies within `d` of the segment.
+    /// Whether `p` lies within `d` of the segment (the squared distance is
+    /// rounded down, so a point a fraction of a micrometre further counts too:
+    /// the clearance test only gets stricter).
     fn near(&self, p: Pt, d: i64) -> bool {
-        let (a, b) = (self.0, self.1);
-        let (dx, dy) = (i128::from(b.x - a.x), i128::from(b.y - a.y));
-        let (px, py) = (i128::from(p.x - a.x), i128::from(p.y - a.y));
-        let len2 = dx * dx + dy * dy;
-        let dot = dx * px + dy * py;
-        let d2 = i128::from(d * d);
-        if dot <= 0 || len2 == 0 {
-            return px * px + py * py <= d2;
-        }
-        if dot >= len2 {
-            let (qx, qy) = (i128::from(p.x - b.x), i128::from(p.y - b.y));
-            return qx * qx + qy * qy <= d2;
-        }
-        let cross = dx * py - dy * px;
-        cross * cross <= d2 * len2
+        poly::distance2(p, self.0, self.1) <= i128::from(d * d)
     }
 
     /// Whether the segments intersect (touching counts).

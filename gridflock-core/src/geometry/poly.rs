@@ -203,12 +203,30 @@ pub(crate) fn bar(a: (i64, i64), b: (i64, i64), hw: i64) -> Contour {
     ]
 }
 
-/// Signed area ×2 of shapes: holes, running clockwise, count negative.
 /// Twice the signed area of the triangle `a b c` (positive counter-clockwise).
 pub(crate) fn cross(a: Pt, b: Pt, c: Pt) -> i128 {
     (b.x - a.x) as i128 * (c.y - a.y) as i128 - (b.y - a.y) as i128 * (c.x - a.x) as i128
 }
 
+/// Squared distance from `p` to the segment `s → e` (rounded down where the
+/// nearest point lies inside the segment).
+pub(crate) fn distance2(p: Pt, s: Pt, e: Pt) -> i128 {
+    let (dx, dy) = ((e.x - s.x) as i128, (e.y - s.y) as i128);
+    let (px, py) = ((p.x - s.x) as i128, (p.y - s.y) as i128);
+    let len2 = dx * dx + dy * dy;
+    let dot = dx * px + dy * py;
+    if len2 == 0 || dot <= 0 {
+        return px * px + py * py;
+    }
+    if dot >= len2 {
+        let (qx, qy) = ((p.x - e.x) as i128, (p.y - e.y) as i128);
+        return qx * qx + qy * qy;
+    }
+    let cross = dx * py - dy * px;
+    cross * cross / len2
+}
+
+/// Signed area ×2 of shapes: holes, running clockwise, count negative.
 pub(crate) fn shapes_area2(s: &Shapes) -> i128 {
     s.iter().flatten().map(|c| area2(c)).sum()
 }
