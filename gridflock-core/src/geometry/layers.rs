@@ -180,28 +180,30 @@ pub(crate) fn mesh(
 
     for (k, slab) in slabs.iter().enumerate() {
         let (z0, z1) = (levels[k], levels[k + 1]);
+        let (below, above) = (&points[k], &points[k + 1]);
         for shape in &slab.fixed {
             for c in shape {
-                for j in 0..c.len() {
+                let edges = (0..c.len()).map(|j| {
                     let (a, b) = (c[j], c[(j + 1) % c.len()]);
-                    if borders.iter().any(|br| br.contains(a, b)) {
-                        continue;
-                    }
-                    let bottom = points[k].chain(a, b);
-                    let top = points[k + 1].chain(a, b);
-                    strip(&bottom, z0, &top, z1, out);
-                }
+                    (!borders.iter().any(|br| br.contains(a, b)))
+                        .then(|| [below.chain(a, b), above.chain(a, b)])
+                });
+                walls(edges, Walk::Forward, z0, z1, out);
             }
         }
         if let Some(ring) = &slab.ring {
             let m = ring.bottom.len();
             // The ring bounds a hole: walk it clockwise so the material is on the left.
-            for j in 0..m {
+            // Edge `j` runs from point `j + 1` to point `j`: each edge
+            // continues from the end of the one after it in the list.
+            let edges = (0..m).map(|j| {
                 let (ja, jb) = ((j + 1) % m, j);
-                let bottom = points[k].chain(ring.bottom[ja], ring.bottom[jb]);
-                let top = points[k + 1].chain(ring.top[ja], ring.top[jb]);
-                strip(&bottom, z0, &top, z1, out);
-            }
+                Some([
+                    below.chain(ring.bottom[ja], ring.bottom[jb]),
+                    above.chain(ring.top[ja], ring.top[jb]),
+                ])
+            });
+            walls(edges, Walk::Backward, z0, z1, out);
         }
     }
 
@@ -221,6 +223,66 @@ pub(crate) fn mesh(
         face(&up[i], levels[i], &points[i], true, out);
         face(&down[i], levels[i], &points[i], false, out);
         interior.keep_triangles(entry, &out[start..]);
+    }
+}
+
+/// Which way a contour's walls are listed.
+#[derive(Clone, Copy)]
+enum Walk {
+    /// Each edge continues from the end of the one before it in the list.
+    Forward,
+    /// Each edge continues from the end of the one after it.
+    Backward,
+}
+
+/// The walls of one closed contour between levels `z0` and `z1`: `edges`
+/// yields each edge's chains at both levels ([`LevelPoints::chain`]), or
+/// `None` where the edge carries no wall, in the order `walk` says.
+fn walls(
+    edges: impl Iterator<Item = Option<[Vec<Pt>; 2]>>,
+    walk: Walk,
+    z0: i32,
+    z1: i32,
+    out: &mut Vec<Tri>,
+) {
+    let mut edges: Vec<Option<[Vec<Pt>; 2]>> = edges.collect();
+    let n = edges.len();
+    for j in 0..n {
+        let k = (j + 1) % n;
+        if k == j {
+            continue;
+        }
+        let (j, k) = match walk {
+            Walk::Forward => (j, k),
+            Walk::Backward => (k, j),
+        };
+        let (mut first, mut second) = (edges[j].take(), edges[k].take());
+        if let (Some(first), Some(second)) = (&mut first, &mut second) {
+            for level in 0..2 {
+                drop_spike(&mut first[level], &mut second[level]);
+            }
+        }
+        (edges[j], edges[k]) = (first, second);
+    }
+    for [bottom, top] in edges.iter().flatten() {
+        strip(bottom, z0, top, z1, out);
+    }
+}
+
+/// Where the walls of two consecutive edges `u → v → w` run `… p → v` and
+/// `v → p …` at one level, they make a spike of no width out to `v`; both
+/// then leave `v` out, meeting at `p` instead.
+///
+/// This happens at a sharp corner of a region: a vertex `p` of another
+/// contour (a boolean's rounded crossing) can lie within the 1 µm rule of
+/// both edges, and both chains take it in. Left in, the two walls would
+/// cover the spike with one triangle in both orientations, an edge used
+/// twice in each direction.
+fn drop_spike(first: &mut Vec<Pt>, second: &mut Vec<Pt>) {
+    let n = first.len();
+    if n > 2 && second.len() > 2 && first[n - 2] == second[1] {
+        first.pop();
+        second.remove(0);
     }
 }
 
@@ -952,6 +1014,43 @@ mod tests {
         // Faces leave other edges as they were.
         let c = Pt::new(0, 5_000);
         assert_eq!(following.chain(a, c), vec![a, c]);
+    }
+
+    #[test]
+    fn walls_leave_out_a_spike_of_no_width() {
+        // A sharp corner u → v → w; the point p, 2 µm from v, lies within
+        // 1 µm of both edges, so both chains at the top take it in.
+        let (u, v, w) = (
+            Pt::new(2_977, 9_550),
+            Pt::new(2_805, 9_480),
+            Pt::new(3_050, 9_500),
+        );
+        let p = Pt::new(2_807, 9_480);
+        let top = LevelPoints::new(vec![u, v, w, p]);
+        assert_eq!(top.chain(u, v), vec![u, p, v]);
+        assert_eq!(top.chain(v, w), vec![v, p, w]);
+        let bottom = LevelPoints::new(vec![u, v, w]);
+        let edges =
+            [(u, v), (v, w), (w, u)].map(|(a, b)| Some([bottom.chain(a, b), top.chain(a, b)]));
+        let mut out = Vec::new();
+        walls(edges.into_iter(), Walk::Forward, 0, 1_000, &mut out);
+        // The walls' top edges run u → p → w: v is left out at the top.
+        let v_top = [v.x, v.y, 1_000];
+        assert!(out.iter().all(|t| !t.contains(&v_top)));
+        // Every edge between the walls is used once each way, except the
+        // open bottom and top loops.
+        let mut directed: Vec<([i32; 3], [i32; 3])> = out
+            .iter()
+            .flat_map(|t| [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])])
+            .collect();
+        directed.sort_unstable();
+        let before = directed.len();
+        directed.dedup();
+        assert_eq!(
+            directed.len(),
+            before,
+            "an edge used twice in one direction"
+        );
     }
 
     #[test]

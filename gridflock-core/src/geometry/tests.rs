@@ -376,12 +376,12 @@ fn a_corner_radius_just_below_the_openings_is_closed() {
     }
 }
 
-/// Found by a random hunt, not fixed yet (present before the near-miss and
-/// interior work): an edge-puzzle plate with press-fit magnets and a
-/// dynamic filler row has one wall edge used twice at the magnet pockets'
-/// level, 2.8 mm from the plate's west side.
+/// Found by a random hunt: in an edge-puzzle plate with press-fit magnets
+/// and a dynamic filler row, a magnet pad meets the socket's curve at a
+/// sharp corner, and a crossing the boolean snapped 2 µm from the corner
+/// lies within 1 µm of both its edges. Both walls took it in, and covered
+/// the spike between them with one triangle in both orientations.
 #[test]
-#[ignore = "known non-manifold edge; run with --ignored when working on the mesher"]
 fn an_edge_puzzle_filler_row_at_the_pocket_level_is_closed() {
     let mut params = Params::new(360.90864372804845, 1120.963207337185);
     params.printer = crate::params::Printer::Profile {
