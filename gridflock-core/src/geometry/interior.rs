@@ -17,7 +17,7 @@
 //! plate's bytes do not depend on what the builder built before.
 
 use super::layers::Tri;
-use super::poly::{self, Pt, Shapes};
+use super::poly::{self, Contour, Pt, Shapes};
 
 /// How far every cut must stay from the base's outline: beyond the
 /// mesher's T-junction and snapping reach by a wide margin, so no vertex of
@@ -48,7 +48,7 @@ impl InteriorCache {
         let [outline] = base.as_slice() else {
             return None;
         };
-        if outline.len() != 1 || !clear_inside(base, &[cuts]) {
+        if outline.len() != 1 || !clear_inside(base, cuts.iter().map(Vec::as_slice)) {
             return None;
         }
         let known = self.unions.iter().position(|(c, _)| c == cuts);
@@ -109,12 +109,16 @@ impl InteriorCache {
     }
 }
 
-/// Whether every contour of `cuts` lies inside `base` and at least
-/// [`CLEARANCE_UM`] from its outline.
-pub(crate) fn clear_inside(base: &Shapes, cuts: &[&Shapes]) -> bool {
+/// Whether every shape of `cuts` lies inside `base` and at least
+/// [`CLEARANCE_UM`] from its outline. Shapes are tested one by one, so a
+/// set of cuts is clear when each of its parts is.
+pub(crate) fn clear_inside<'a>(
+    base: &Shapes,
+    cuts: impl Iterator<Item = &'a [Contour]> + Clone,
+) -> bool {
     let cut_edges: Vec<Segment> = cuts
-        .iter()
-        .flat_map(|s| s.iter().flatten())
+        .clone()
+        .flatten()
         .flat_map(|c| (0..c.len()).map(|j| Segment(c[j], c[(j + 1) % c.len()])))
         .collect();
     let Some(reach) = cut_edges.iter().map(Segment::reach).reduce(|a, b| {
@@ -143,9 +147,7 @@ pub(crate) fn clear_inside(base: &Shapes, cuts: &[&Shapes]) -> bool {
         }
     }
     // Nothing crosses the outline, so each cut lies wholly inside or outside.
-    cuts.iter()
-        .flat_map(|s| s.iter())
-        .filter_map(|shape| shape.first()?.first())
+    cuts.filter_map(|shape| shape.first()?.first())
         .all(|&p| winding(base, p) != 0)
 }
 
@@ -216,6 +218,10 @@ mod tests {
     use super::*;
     use crate::geometry::poly::{circle, rect, shape};
 
+    fn parts(shapes: &Shapes) -> impl Iterator<Item = &[Contour]> + Clone {
+        shapes.iter().map(Vec::as_slice)
+    }
+
     fn square() -> Shapes {
         shape(rect(0, 0, 42_000, 42_000))
     }
@@ -224,26 +230,26 @@ mod tests {
     fn cuts_count_as_inside_only_with_room_to_spare() {
         let base = square();
         let pocket = shape(circle(8_000, 8_000, 3_000));
-        assert!(clear_inside(&base, &[&pocket]));
+        assert!(clear_inside(&base, parts(&pocket)));
         // 20 µm from the side is enough, 19 µm is not.
         let near = |gap: i64| shape(rect(gap, 5_000, 10_000, 10_000));
-        assert!(clear_inside(&base, &[&near(21)]));
-        assert!(!clear_inside(&base, &[&near(19)]));
+        assert!(clear_inside(&base, parts(&near(21))));
+        assert!(!clear_inside(&base, parts(&near(19))));
         // Crossing the side, or wholly outside.
         assert!(!clear_inside(
             &base,
-            &[&shape(rect(-5_000, 5_000, 5_000, 10_000))]
+            parts(&shape(rect(-5_000, 5_000, 5_000, 10_000)))
         ));
         assert!(!clear_inside(
             &base,
-            &[&shape(rect(50_000, 5_000, 60_000, 10_000))]
+            parts(&shape(rect(50_000, 5_000, 60_000, 10_000)))
         ));
         // A notch reaching in from the side past a pocket's edge.
         let base = poly::difference(&square(), &shape(rect(-1_000, 7_000, 5_005, 9_000)));
-        assert!(!clear_inside(&base, &[&pocket]));
+        assert!(!clear_inside(&base, parts(&pocket)));
         assert!(clear_inside(
             &base,
-            &[&shape(circle(20_000, 20_000, 3_000))]
+            parts(&shape(circle(20_000, 20_000, 3_000)))
         ));
     }
 

@@ -16,6 +16,7 @@
 //! Edges on an *interior border* (a line where the neighbouring tile goes on)
 //! get no wall: the material continues there.
 
+use smallvec::SmallVec;
 use std::cell::OnceCell;
 
 use super::interior::{self, InteriorCache};
@@ -40,7 +41,8 @@ pub(crate) struct Slab {
     /// An opening lofted through the slab, inside `fixed`.
     pub(crate) ring: Option<Ring>,
     /// What the slab cuts from the tile's base, where `fixed` is the base
-    /// with these cuts' union as holes: see [`interior`].
+    /// with these cuts' union as holes, every cut clear of the base's
+    /// outline: see [`interior`].
     pub(crate) cuts: Option<Shapes>,
 }
 
@@ -128,7 +130,7 @@ pub(crate) fn mesh(
             && i < n
             && let (Some(cut_below), Some(cut_above)) =
                 (end_cuts(&slabs[i - 1], true), end_cuts(&slabs[i], false))
-            && interior::clear_inside(base, &[&cut_below, &cut_above])
+            && rings_clear(base, &slabs[i - 1], &slabs[i])
         {
             from_boolean[i] = true;
             let entry = interior.entry(levels[i], cut_below, cut_above);
@@ -183,12 +185,12 @@ pub(crate) fn mesh(
         let (below, above) = (&points[k], &points[k + 1]);
         for shape in &slab.fixed {
             for c in shape {
-                let edges = (0..c.len()).map(|j| {
+                let edge = |j: usize| {
                     let (a, b) = (c[j], c[(j + 1) % c.len()]);
                     (!borders.iter().any(|br| br.contains(a, b)))
                         .then(|| [below.chain(a, b), above.chain(a, b)])
-                });
-                walls(edges, Walk::Forward, z0, z1, out);
+                };
+                walls(c.len(), edge, Walk::Forward, z0, z1, out);
             }
         }
         if let Some(ring) = &slab.ring {
@@ -196,14 +198,14 @@ pub(crate) fn mesh(
             // The ring bounds a hole: walk it clockwise so the material is on the left.
             // Edge `j` runs from point `j + 1` to point `j`: each edge
             // continues from the end of the one after it in the list.
-            let edges = (0..m).map(|j| {
+            let edge = |j: usize| {
                 let (ja, jb) = ((j + 1) % m, j);
                 Some([
                     below.chain(ring.bottom[ja], ring.bottom[jb]),
                     above.chain(ring.top[ja], ring.top[jb]),
                 ])
-            });
-            walls(edges, Walk::Backward, z0, z1, out);
+            };
+            walls(m, edge, Walk::Backward, z0, z1, out);
         }
     }
 
@@ -235,38 +237,53 @@ enum Walk {
     Backward,
 }
 
-/// The walls of one closed contour between levels `z0` and `z1`: `edges`
-/// yields each edge's chains at both levels ([`LevelPoints::chain`]), or
-/// `None` where the edge carries no wall, in the order `walk` says.
+/// The walls of one closed contour of `n` edges between levels `z0` and
+/// `z1`: `chains(j)` gives edge `j`'s chains at both levels
+/// ([`LevelPoints::chain`]), or `None` where it carries no wall; `walk` says
+/// which way the list runs.
+///
+/// Strips are emitted in list order, each once its successor is known, so
+/// that no more than three edges' chains are alive at once.
 fn walls(
-    edges: impl Iterator<Item = Option<[Vec<Pt>; 2]>>,
+    n: usize,
+    chains: impl Fn(usize) -> Option<[Chain; 2]>,
     walk: Walk,
     z0: i32,
     z1: i32,
     out: &mut Vec<Tri>,
 ) {
-    let mut edges: Vec<Option<[Vec<Pt>; 2]>> = edges.collect();
-    let n = edges.len();
-    for j in 0..n {
-        let k = (j + 1) % n;
-        if k == j {
-            continue;
-        }
-        let (j, k) = match walk {
-            Walk::Forward => (j, k),
-            Walk::Backward => (k, j),
+    let meet = |before: &mut Option<[Chain; 2]>, after: &mut Option<[Chain; 2]>| {
+        let (first, second) = match walk {
+            Walk::Forward => (before, after),
+            Walk::Backward => (after, before),
         };
-        let (mut first, mut second) = (edges[j].take(), edges[k].take());
-        if let (Some(first), Some(second)) = (&mut first, &mut second) {
+        if let (Some(first), Some(second)) = (first, second) {
             for level in 0..2 {
                 drop_spike(&mut first[level], &mut second[level]);
             }
         }
-        (edges[j], edges[k]) = (first, second);
+    };
+    let mut emit = |edge: Option<[Chain; 2]>| {
+        if let Some([bottom, top]) = edge {
+            strip(&bottom, z0, &top, z1, out);
+        }
+    };
+    if n < 2 {
+        (0..n).for_each(|j| emit(chains(j)));
+        return;
     }
-    for [bottom, top] in edges.iter().flatten() {
-        strip(bottom, z0, top, z1, out);
+    // The last edge meets the first: it is made first and emitted last.
+    let mut last = chains(n - 1);
+    let mut previous = chains(0);
+    meet(&mut last, &mut previous);
+    for j in 1..n - 1 {
+        let mut current = chains(j);
+        meet(&mut previous, &mut current);
+        emit(std::mem::replace(&mut previous, current));
     }
+    meet(&mut previous, &mut last);
+    emit(previous);
+    emit(last);
 }
 
 /// Where the walls of two consecutive edges `u → v → w` run `… p → v` and
@@ -278,7 +295,7 @@ fn walls(
 /// both edges, and both chains take it in. Left in, the two walls would
 /// cover the spike with one triangle in both orientations, an edge used
 /// twice in each direction.
-fn drop_spike(first: &mut Vec<Pt>, second: &mut Vec<Pt>) {
+fn drop_spike(first: &mut Chain, second: &mut Chain) {
     let n = first.len();
     if n > 2 && second.len() > 2 && first[n - 2] == second[1] {
         first.pop();
@@ -334,6 +351,16 @@ pub(super) fn open_near_misses(shapes: &mut Shapes, domain: [i32; 4]) {
     }
 }
 
+/// Whether the opening rings meeting between `below` and `above` are clear
+/// of the base's outline; their other cuts were tested when carved.
+fn rings_clear(base: &Shapes, below: &Slab, above: &Slab) -> bool {
+    let rings = [
+        below.ring.as_ref().map(|r| &r.top),
+        above.ring.as_ref().map(|r| &r.bottom),
+    ];
+    interior::clear_inside(base, rings.into_iter().flatten().map(std::slice::from_ref))
+}
+
 /// What `slab` cuts from the tile's base at its top or bottom end, the
 /// opening ring included; `None` where its region is not the base less cuts.
 fn end_cuts(slab: &Slab, top: bool) -> Option<Shapes> {
@@ -346,10 +373,10 @@ fn end_cuts(slab: &Slab, top: bool) -> Option<Shapes> {
 
 /// The vertices of one level, indexed for "which of them lie on this edge".
 pub(super) struct LevelPoints<'f> {
-    /// Ordered by `(x, y)`, and below by `(y, x)`: a long axis-aligned edge
-    /// scans only the points in its own thin band.
+    /// Ordered by `(x, y)`, and below by `(y, x)` (made on first use): a
+    /// long axis-aligned edge scans only the points in its own thin band.
     by_x: Vec<Pt>,
-    by_y: Vec<Pt>,
+    by_y: OnceCell<Vec<Pt>>,
     /// For every other edge, mostly short circle segments, whose bands
     /// would cross the whole tile.
     grid: Grid,
@@ -358,6 +385,10 @@ pub(super) struct LevelPoints<'f> {
     /// The faces' contour edges, undirected and sorted, made on first use.
     face_edges: OnceCell<Vec<u128>>,
 }
+
+/// An edge with the level's vertices on it ([`LevelPoints::chain`]). Most
+/// edges have none or one, so it is kept inline rather than allocated.
+pub(super) type Chain = SmallVec<[Pt; 4]>;
 
 /// How far off an edge a boolean may move a vertex it snaps a crossing to.
 ///
@@ -372,30 +403,23 @@ static NO_FACES: Shapes = Vec::new();
 
 impl<'f> LevelPoints<'f> {
     pub(super) fn new(pts: Vec<Pt>) -> Self {
-        // Sorting packed integers is faster than sorting pairs.
-        let ordered = |pts: &[Pt]| -> Vec<Pt> {
-            let mut keys: Vec<u64> = pts.iter().map(|p| pack(p.x, p.y)).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            keys.into_iter()
-                .map(|k| {
-                    let (x, y) = unpack(k);
-                    Pt::new(x, y)
-                })
-                .collect()
-        };
-        let swap = |p: &Pt| Pt::new(p.y, p.x);
         let by_x = ordered(&pts);
-        let swapped: Vec<Pt> = by_x.iter().map(swap).collect();
-        let by_y = ordered(&swapped).iter().map(swap).collect();
         let grid = Grid::new(&by_x);
         LevelPoints {
             by_x,
-            by_y,
+            by_y: OnceCell::new(),
             grid,
             faces: [&NO_FACES, &NO_FACES],
             face_edges: OnceCell::new(),
         }
+    }
+
+    fn by_y(&self) -> &[Pt] {
+        self.by_y.get_or_init(|| {
+            let swap = |p: &Pt| Pt::new(p.y, p.x);
+            let swapped: Vec<Pt> = self.by_x.iter().map(swap).collect();
+            ordered(&swapped).iter().map(swap).collect()
+        })
     }
 
     /// Makes [`LevelPoints::chain`] follow the contours of `up` and `down`,
@@ -408,12 +432,12 @@ impl<'f> LevelPoints<'f> {
     }
 
     /// The edge `a → b` with every level vertex that lies on it inserted, in order.
-    pub(super) fn chain(&self, a: Pt, b: Pt) -> Vec<Pt> {
+    pub(super) fn chain(&self, a: Pt, b: Pt) -> Chain {
         let following = !(self.faces[0].is_empty() && self.faces[1].is_empty());
         let reach = if following { SNAP_UM } else { 1 };
         let found = self.scan(a, b, reach);
         let mut near = Vec::new();
-        let mut chain = Vec::with_capacity(found.len() + 2);
+        let mut chain = Chain::with_capacity(found.len() + 2);
         chain.push(a);
         for (p, on) in found {
             if on {
@@ -496,9 +520,10 @@ impl<'f> LevelPoints<'f> {
                 let end = self.by_x.partition_point(|p| p.x <= x_hi);
                 &self.by_x[start..end]
             } else {
-                let start = self.by_y.partition_point(|p| p.y < y_lo);
-                let end = self.by_y.partition_point(|p| p.y <= y_hi);
-                &self.by_y[start..end]
+                let by_y = self.by_y();
+                let start = by_y.partition_point(|p| p.y < y_lo);
+                let end = by_y.partition_point(|p| p.y <= y_hi);
+                &by_y[start..end]
             };
             band.iter().for_each(|&p| test(p));
         } else {
@@ -507,6 +532,20 @@ impl<'f> LevelPoints<'f> {
         found.sort_unstable_by_key(|&(d, p, _)| (d, p.x, p.y));
         found.into_iter().map(|(_, p, on)| (p, on))
     }
+}
+
+/// `pts` without repeats, ordered by `(x, y)`. Sorting packed integers is
+/// faster than sorting pairs.
+fn ordered(pts: &[Pt]) -> Vec<Pt> {
+    let mut keys: Vec<u64> = pts.iter().map(|p| pack(p.x, p.y)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter()
+        .map(|k| {
+            let (x, y) = unpack(k);
+            Pt::new(x, y)
+        })
+        .collect()
 }
 
 /// The edge `{a, b}` as one integer, whichever way it is walked.
@@ -1007,13 +1046,13 @@ mod tests {
             pts.push(w);
             LevelPoints::new(pts)
         };
-        assert_eq!(points().chain(a, b), vec![a, b]);
+        assert_eq!(points().chain(a, b).to_vec(), vec![a, b]);
         let following = points().with_faces(&up, &down);
-        assert_eq!(following.chain(a, b), vec![a, v, b]);
-        assert_eq!(following.chain(b, a), vec![b, v, a]);
+        assert_eq!(following.chain(a, b).to_vec(), vec![a, v, b]);
+        assert_eq!(following.chain(b, a).to_vec(), vec![b, v, a]);
         // Faces leave other edges as they were.
         let c = Pt::new(0, 5_000);
-        assert_eq!(following.chain(a, c), vec![a, c]);
+        assert_eq!(following.chain(a, c).to_vec(), vec![a, c]);
     }
 
     #[test]
@@ -1027,13 +1066,16 @@ mod tests {
         );
         let p = Pt::new(2_807, 9_480);
         let top = LevelPoints::new(vec![u, v, w, p]);
-        assert_eq!(top.chain(u, v), vec![u, p, v]);
-        assert_eq!(top.chain(v, w), vec![v, p, w]);
+        assert_eq!(top.chain(u, v).to_vec(), vec![u, p, v]);
+        assert_eq!(top.chain(v, w).to_vec(), vec![v, p, w]);
         let bottom = LevelPoints::new(vec![u, v, w]);
-        let edges =
-            [(u, v), (v, w), (w, u)].map(|(a, b)| Some([bottom.chain(a, b), top.chain(a, b)]));
+        let edges = [(u, v), (v, w), (w, u)];
+        let chains = |j: usize| {
+            let (a, b) = edges[j];
+            Some([bottom.chain(a, b), top.chain(a, b)])
+        };
         let mut out = Vec::new();
-        walls(edges.into_iter(), Walk::Forward, 0, 1_000, &mut out);
+        walls(edges.len(), chains, Walk::Forward, 0, 1_000, &mut out);
         // The walls' top edges run u → p → w: v is left out at the top.
         let v_top = [v.x, v.y, 1_000];
         assert!(out.iter().all(|t| !t.contains(&v_top)));
@@ -1068,7 +1110,7 @@ mod tests {
         ];
         let level = LevelPoints::new(outline.clone());
         assert_eq!(
-            level.chain(outline[0], outline[1]),
+            level.chain(outline[0], outline[1]).to_vec(),
             vec![outline[0], tip, corner]
         );
 
@@ -1077,7 +1119,10 @@ mod tests {
         let moved = &shapes[0][0];
         assert_eq!(moved[4], Pt::new(20_000, 2));
         let level = LevelPoints::new(moved.clone());
-        assert_eq!(level.chain(moved[0], moved[1]), vec![outline[0], corner]);
+        assert_eq!(
+            level.chain(moved[0], moved[1]).to_vec(),
+            vec![outline[0], corner]
+        );
 
         // On a side of the tile's domain, the tip stays.
         let mut shapes: Shapes = vec![vec![outline.clone()]];
