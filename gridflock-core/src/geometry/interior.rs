@@ -6,14 +6,18 @@
 //! * the slab is `B` with the cuts' union as holes, and that union depends
 //!   on the cuts alone;
 //! * the faces at a level between two such slabs depend on the cuts alone:
-//!   `(B ∖ Cb) ∖ (B ∖ Ca) = Ca ∖ Cb` facing up and `Cb ∖ Ca` facing down.
+//!   `(B ∖ Cb) ∖ (B ∖ Ca) = Ca ∖ Cb` facing up and `Cb ∖ Ca` facing down;
+//! * the walls of a slab's cuts and opening ring, where both its levels are
+//!   such levels (or the plate's flat bottom or top), depend on the cuts
+//!   alone: near the cuts those levels hold no vertex of the outline.
 //!
 //! Cells of one size share their cuts whatever their outline (connectors,
-//! sides, padding), so a builder computes both once per distinct set of cuts
-//! instead of once per tile.
+//! sides, padding), so a builder computes these once per distinct set of
+//! cuts instead of once per tile.
 //!
-//! The faces are the same regions the whole tile's boolean gives. A level
-//! that qualifies is always computed this way, from the cache or not, so a
+//! The faces are the same regions the whole tile's boolean gives, and the
+//! walls are made from the cell's own vertices alone. A level or slab that
+//! qualifies is always computed this way, from the cache or not, so a
 //! plate's bytes do not depend on what the builder built before.
 
 use super::layers::Tri;
@@ -24,11 +28,30 @@ use super::poly::{self, Contour, Pt, Shapes};
 /// the outline can land on an edge of a face.
 const CLEARANCE_UM: i64 = 20;
 
-/// The cuts' unions and the levels' faces computed so far.
+/// The cuts' unions, the levels' faces and the cuts' walls computed so far.
 #[derive(Default)]
 pub(crate) struct InteriorCache {
     unions: Vec<(Shapes, Shapes)>,
     entries: Vec<Entry>,
+    walls: Vec<(WallsKey, Vec<Tri>)>,
+}
+
+/// What the walls of a carved slab's cuts and opening ring depend on, where
+/// each end of the slab is a level whose vertices near the cuts are the
+/// cell's alone.
+#[derive(PartialEq)]
+pub(crate) struct WallsKey {
+    /// The slab's bottom and top.
+    pub(crate) z: [i32; 2],
+    /// Per end: the shared level's entry ([`InteriorCache::entry`]), or
+    /// `None` for the plate's flat bottom or top.
+    pub(crate) entries: [Option<usize>; 2],
+    /// The slab's cuts.
+    pub(crate) cuts: Shapes,
+    /// Whether the slab below, this slab and the slab above have an opening
+    /// ring: an entry holds a ring's end among the cuts, and this tells
+    /// which of them it is.
+    pub(crate) rings: [bool; 3],
 }
 
 struct Entry {
@@ -106,6 +129,17 @@ impl InteriorCache {
     /// Keeps the entry's faces triangulated, for the next tile.
     pub(crate) fn keep_triangles(&mut self, entry: usize, triangles: &[Tri]) {
         self.entries[entry].triangles = Some(triangles.to_vec());
+    }
+
+    /// The walls of the cuts and ring of a slab, if a tile has made them.
+    pub(crate) fn walls(&self, key: &WallsKey) -> Option<&[Tri]> {
+        let (_, walls) = self.walls.iter().find(|(k, _)| k == key)?;
+        Some(walls)
+    }
+
+    /// Keeps the walls of a slab's cuts and ring, for the next tile.
+    pub(crate) fn keep_walls(&mut self, key: WallsKey, walls: &[Tri]) {
+        self.walls.push((key, walls.to_vec()));
     }
 }
 
@@ -296,5 +330,21 @@ mod tests {
         assert!(cache.triangles(a).is_none());
         cache.keep_triangles(a, &[[[0, 0, 0], [1, 0, 0], [0, 1, 0]]]);
         assert_eq!(cache.triangles(a).map(<[Tri]>::len), Some(1));
+    }
+
+    #[test]
+    fn walls_are_found_only_under_their_whole_key() {
+        let mut cache = InteriorCache::default();
+        let key = |z: i32, rings: [bool; 3]| WallsKey {
+            z: [z, z + 500],
+            entries: [None, Some(0)],
+            cuts: shape(circle(8_000, 8_000, 3_000)),
+            rings,
+        };
+        assert!(cache.walls(&key(0, [false; 3])).is_none());
+        cache.keep_walls(key(0, [false; 3]), &[[[0, 0, 0], [1, 0, 0], [0, 0, 1]]]);
+        assert_eq!(cache.walls(&key(0, [false; 3])).map(<[Tri]>::len), Some(1));
+        assert!(cache.walls(&key(500, [false; 3])).is_none());
+        assert!(cache.walls(&key(0, [false, false, true])).is_none());
     }
 }

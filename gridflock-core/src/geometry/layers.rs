@@ -19,7 +19,7 @@
 use smallvec::SmallVec;
 use std::cell::OnceCell;
 
-use super::interior::{self, InteriorCache};
+use super::interior::{self, InteriorCache, WallsKey};
 use super::poly::{Contour, Pt, Shapes, cross};
 use super::weld::PointNumbers;
 
@@ -144,69 +144,79 @@ pub(crate) fn mesh(
         down.push(d);
     }
 
-    let mut points: Vec<LevelPoints> = Vec::with_capacity(n + 1);
-    for i in 0..=n {
-        let mut pts: Vec<Pt> = Vec::new();
-        let mut add_shapes = |s: &Shapes| {
-            for shape in s {
-                for c in shape {
-                    pts.extend_from_slice(c);
-                }
-            }
-        };
-        if i > 0 {
-            add_shapes(&slabs[i - 1].fixed);
+    let faces_of = |i: usize| from_boolean[i].then(|| [&up[i], &down[i]]);
+    let points: Vec<LevelPoints> = (0..=n)
+        .map(|i| level_points(slabs, i, faces_of(i), Contours::All))
+        .collect();
+
+    // Slabs whose walls inside the cell are shared with other tiles: carved,
+    // and at both ends a level whose vertices near the cuts are the cuts'
+    // alone (a shared level, or the plate's flat bottom or top).
+    let inner_level = |i: usize| -> Option<Option<usize>> {
+        if let Some(entry) = shared[i] {
+            return Some(Some(entry));
         }
-        if i < n {
-            add_shapes(&slabs[i].fixed);
-        }
-        add_shapes(&up[i]);
-        add_shapes(&down[i]);
-        if i > 0
-            && let Some(r) = &slabs[i - 1].ring
-        {
-            pts.extend_from_slice(&r.top);
-        }
-        if i < n
-            && let Some(r) = &slabs[i].ring
-        {
-            pts.extend_from_slice(&r.bottom);
-        }
-        let level = LevelPoints::new(pts);
-        points.push(if from_boolean[i] {
-            level.with_faces(&up[i], &down[i])
-        } else {
-            level
-        });
-    }
+        let slab = if i == 0 { slabs.first() } else { slabs.last() };
+        let end = (i == 0 || i == n) && !from_boolean[i];
+        (end && slab.is_some_and(|s| s.cuts.is_some() && s.ring.is_none())).then_some(None)
+    };
 
     for (k, slab) in slabs.iter().enumerate() {
         let (z0, z1) = (levels[k], levels[k + 1]);
-        let (below, above) = (&points[k], &points[k + 1]);
-        for shape in &slab.fixed {
-            for c in shape {
-                let edge = |j: usize| {
-                    let (a, b) = (c[j], c[(j + 1) % c.len()]);
-                    (!borders.iter().any(|br| br.contains(a, b)))
-                        .then(|| [below.chain(a, b), above.chain(a, b)])
-                };
-                walls(c.len(), edge, Walk::Forward, z0, z1, out);
-            }
-        }
-        if let Some(ring) = &slab.ring {
-            let m = ring.bottom.len();
-            // The ring bounds a hole: walk it clockwise so the material is on the left.
-            // Edge `j` runs from point `j + 1` to point `j`: each edge
-            // continues from the end of the one after it in the list.
-            let edge = |j: usize| {
-                let (ja, jb) = ((j + 1) % m, j);
-                Some([
-                    below.chain(ring.bottom[ja], ring.bottom[jb]),
-                    above.chain(ring.top[ja], ring.top[jb]),
-                ])
+        let inner = slab.cuts.as_ref().and_then(|cuts| {
+            let entries = [inner_level(k)?, inner_level(k + 1)?];
+            let has_ring = |j: Option<usize>| {
+                j.and_then(|j| slabs.get(j))
+                    .is_some_and(|s| s.ring.is_some())
             };
-            walls(m, edge, Walk::Backward, z0, z1, out);
+            Some(WallsKey {
+                z: [z0, z1],
+                entries,
+                cuts: cuts.clone(),
+                rings: [
+                    has_ring(k.checked_sub(1)),
+                    slab.ring.is_some(),
+                    has_ring(Some(k + 1)),
+                ],
+            })
+        });
+        // The outline, or everything where nothing is shared.
+        let contours = if inner.is_some() {
+            Contours::Outline
+        } else {
+            Contours::All
+        };
+        for c in contours.of(&slab.fixed) {
+            let edge = |j: usize| {
+                let (a, b) = (c[j], c[(j + 1) % c.len()]);
+                (!borders.iter().any(|br| br.contains(a, b)))
+                    .then(|| [points[k].chain(a, b), points[k + 1].chain(a, b)])
+            };
+            walls(c.len(), edge, Walk::Forward, z0, z1, out);
         }
+        let Some(key) = inner else {
+            ring_walls(slab, [&points[k], &points[k + 1]], [z0, z1], out);
+            continue;
+        };
+        if let Some(tris) = interior.walls(&key) {
+            out.extend_from_slice(tris);
+            continue;
+        }
+        // Computed from the cell's own vertices alone, so that the walls are
+        // the same whichever tile makes them first. The outline keeps
+        // clear of them, so the tile's other vertices would change nothing.
+        let below = level_points(slabs, k, faces_of(k), Contours::Inner);
+        let above = level_points(slabs, k + 1, faces_of(k + 1), Contours::Inner);
+        let start = out.len();
+        for c in Contours::Inner.of(&slab.fixed) {
+            let edge = |j: usize| {
+                let (a, b) = (c[j], c[(j + 1) % c.len()]);
+                Some([below.chain(a, b), above.chain(a, b)])
+            };
+            walls(c.len(), edge, Walk::Forward, z0, z1, out);
+        }
+        ring_walls(slab, [&below, &above], [z0, z1], out);
+        interior.keep_walls(key, &out[start..]);
     }
 
     for i in 0..=n {
@@ -226,6 +236,85 @@ pub(crate) fn mesh(
         face(&down[i], levels[i], &points[i], false, out);
         interior.keep_triangles(entry, &out[start..]);
     }
+}
+
+/// Which contours of a slab's region: a carved slab's region is the tile's
+/// outline (its first contour) with the cell's cuts as holes and islands.
+#[derive(Clone, Copy)]
+enum Contours {
+    All,
+    Outline,
+    Inner,
+}
+
+impl Contours {
+    fn of(self, shapes: &Shapes) -> impl Iterator<Item = &Contour> {
+        shapes.iter().enumerate().flat_map(move |(s, shape)| {
+            shape.iter().enumerate().filter_map(move |(c, contour)| {
+                let outline = s == 0 && c == 0;
+                match self {
+                    Contours::All => Some(contour),
+                    Contours::Outline => outline.then_some(contour),
+                    Contours::Inner => (!outline).then_some(contour),
+                }
+            })
+        })
+    }
+}
+
+/// The vertices of level `i`: the regions of the slabs below and above it,
+/// their opening rings, and its faces (`[up, down]`, where a boolean made
+/// them, for [`LevelPoints::with_faces`]). `contours` picks which contours
+/// of the regions; the rings and faces always count.
+fn level_points<'f>(
+    slabs: &[Slab],
+    i: usize,
+    faces: Option<[&'f Shapes; 2]>,
+    contours: Contours,
+) -> LevelPoints<'f> {
+    let mut pts: Vec<Pt> = Vec::new();
+    let near = [i.checked_sub(1).map(|k| (k, true)), Some((i, false))];
+    for (k, top) in near.into_iter().flatten() {
+        let Some(slab) = slabs.get(k) else { continue };
+        for c in contours.of(&slab.fixed) {
+            pts.extend_from_slice(c);
+        }
+        if let Some(r) = &slab.ring {
+            pts.extend_from_slice(if top { &r.top } else { &r.bottom });
+        }
+    }
+    for face in faces.into_iter().flatten() {
+        for c in face.iter().flatten() {
+            pts.extend_from_slice(c);
+        }
+    }
+    let level = LevelPoints::new(pts);
+    match faces {
+        Some([up, down]) => level.with_faces(up, down),
+        None => level,
+    }
+}
+
+/// The walls of `slab`'s opening ring between `[bottom, top]` levels.
+fn ring_walls(
+    slab: &Slab,
+    [below, above]: [&LevelPoints; 2],
+    [z0, z1]: [i32; 2],
+    out: &mut Vec<Tri>,
+) {
+    let Some(ring) = &slab.ring else { return };
+    let m = ring.bottom.len();
+    // The ring bounds a hole: walk it clockwise so the material is on the
+    // left. Edge `j` runs from point `j + 1` to point `j`, so each edge
+    // continues from the end of the one after it in the list.
+    let edge = |j: usize| {
+        let (ja, jb) = ((j + 1) % m, j);
+        Some([
+            below.chain(ring.bottom[ja], ring.bottom[jb]),
+            above.chain(ring.top[ja], ring.top[jb]),
+        ])
+    };
+    walls(m, edge, Walk::Backward, z0, z1, out);
 }
 
 /// Which way a contour's walls are listed.
