@@ -144,11 +144,6 @@ pub(crate) fn mesh(
         down.push(d);
     }
 
-    let faces_of = |i: usize| from_boolean[i].then(|| [&up[i], &down[i]]);
-    let points: Vec<LevelPoints> = (0..=n)
-        .map(|i| level_points(slabs, i, faces_of(i), Contours::All))
-        .collect();
-
     // Slabs whose walls inside the cell are shared with other tiles: carved,
     // and at both ends a level whose vertices near the cuts are the cuts'
     // alone (a shared level, or the plate's flat bottom or top).
@@ -160,26 +155,47 @@ pub(crate) fn mesh(
         let end = (i == 0 || i == n) && !from_boolean[i];
         (end && slab.is_some_and(|s| s.cuts.is_some() && s.ring.is_none())).then_some(None)
     };
-
-    for (k, slab) in slabs.iter().enumerate() {
-        let (z0, z1) = (levels[k], levels[k + 1]);
-        let inner = slab.cuts.as_ref().and_then(|cuts| {
+    let keys: Vec<Option<WallsKey>> = (0..n)
+        .map(|k| {
+            let slab = &slabs[k];
             let entries = [inner_level(k)?, inner_level(k + 1)?];
             let has_ring = |j: Option<usize>| {
                 j.and_then(|j| slabs.get(j))
                     .is_some_and(|s| s.ring.is_some())
             };
             Some(WallsKey {
-                z: [z0, z1],
+                z: [levels[k], levels[k + 1]],
                 entries,
-                cuts: cuts.clone(),
+                cuts: slab.cuts.clone()?,
                 rings: [
                     has_ring(k.checked_sub(1)),
                     slab.ring.is_some(),
                     has_ring(Some(k + 1)),
                 ],
             })
-        });
+        })
+        .collect();
+
+    // A shared level whose faces are triangulated already, between slabs
+    // that share their walls inside the cell, needs its vertices only for
+    // the outline's walls: the cell's keep 20 µm clear of the outline.
+    let faces_of = |i: usize| from_boolean[i].then(|| [&up[i], &down[i]]);
+    let points: Vec<LevelPoints> = (0..=n)
+        .map(|i| {
+            let cached = shared[i].is_some_and(|e| interior.triangles(e).is_some());
+            let walls_shared = |k: Option<usize>| k.is_none_or(|k| keys[k].is_some());
+            let contours =
+                if cached && walls_shared(i.checked_sub(1)) && walls_shared((i < n).then_some(i)) {
+                    Contours::Outline
+                } else {
+                    Contours::All
+                };
+            level_points(slabs, i, faces_of(i), contours)
+        })
+        .collect();
+
+    for ((k, slab), inner) in slabs.iter().enumerate().zip(keys) {
+        let (z0, z1) = (levels[k], levels[k + 1]);
         // The outline, or everything where nothing is shared.
         let contours = if inner.is_some() {
             Contours::Outline
@@ -265,13 +281,14 @@ impl Contours {
 /// The vertices of level `i`: the regions of the slabs below and above it,
 /// their opening rings, and its faces (`[up, down]`, where a boolean made
 /// them, for [`LevelPoints::with_faces`]). `contours` picks which contours
-/// of the regions; the rings and faces always count.
+/// of the regions; rings and faces count unless it is the outline alone.
 fn level_points<'f>(
     slabs: &[Slab],
     i: usize,
     faces: Option<[&'f Shapes; 2]>,
     contours: Contours,
 ) -> LevelPoints<'f> {
+    let outline_only = matches!(contours, Contours::Outline);
     let mut pts: Vec<Pt> = Vec::new();
     let near = [i.checked_sub(1).map(|k| (k, true)), Some((i, false))];
     for (k, top) in near.into_iter().flatten() {
@@ -279,11 +296,11 @@ fn level_points<'f>(
         for c in contours.of(&slab.fixed) {
             pts.extend_from_slice(c);
         }
-        if let Some(r) = &slab.ring {
+        if let Some(r) = slab.ring.as_ref().filter(|_| !outline_only) {
             pts.extend_from_slice(if top { &r.top } else { &r.bottom });
         }
     }
-    for face in faces.into_iter().flatten() {
+    for face in faces.into_iter().flatten().filter(|_| !outline_only) {
         for c in face.iter().flatten() {
             pts.extend_from_slice(c);
         }
