@@ -26,10 +26,12 @@ pub fn binary(mesh: &Mesh) -> Vec<u8> {
     let (tris, _) = mesh.indices.as_chunks::<3>();
     let (records, _) = out[84..].as_chunks_mut::<50>();
     for (record, t) in records.iter_mut().zip(tris) {
-        let tri = t.map(|i| verts[i as usize]);
-        let floats = [normal(&tri), tri[0], tri[1], tri[2]];
-        for (k, x) in floats.as_flattened().iter().enumerate() {
-            record[4 * k..4 * k + 4].copy_from_slice(&x.to_le_bytes());
+        let [a, b, c] = t.map(|i| verts[i as usize]);
+        let n = normal(&[a, b, c]);
+        for (at, v) in [(0, n), (12, a), (24, b), (36, c)] {
+            record[at..at + 4].copy_from_slice(&v[0].to_le_bytes());
+            record[at + 4..at + 8].copy_from_slice(&v[1].to_le_bytes());
+            record[at + 8..at + 12].copy_from_slice(&v[2].to_le_bytes());
         }
     }
     out

@@ -10,15 +10,14 @@ pub use check::{MeshError, MeshReport, check};
 /// Cross product of a triangle's edges `b − a` and `c − a` in `f64`: twice
 /// the area, along the normal of a counter-clockwise triangle. The edges of
 /// `f32` corners are exact in `f64`, so each component is rounded once.
-pub(crate) fn cross(tri: &[[f32; 3]; 3]) -> [f64; 3] {
-    let [a, b, c] = tri.map(|p| p.map(f64::from));
-    let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-    let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-    [
-        u[1] * v[2] - u[2] * v[1],
-        u[2] * v[0] - u[0] * v[2],
-        u[0] * v[1] - u[1] * v[0],
-    ]
+pub(crate) fn cross(&[a, b, c]: &[[f32; 3]; 3]) -> [f64; 3] {
+    // Scalars rather than arrays of converted corners: the arrays went
+    // through the stack and were read back as vectors, which stalled the
+    // STL writer on every triangle.
+    let edge = |p: [f32; 3], k: usize| f64::from(p[k]) - f64::from(a[k]);
+    let (ux, uy, uz) = (edge(b, 0), edge(b, 1), edge(b, 2));
+    let (vx, vy, vz) = (edge(c, 0), edge(c, 1), edge(c, 2));
+    [uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx]
 }
 
 /// A triangle mesh in millimetres; triangles are counter-clockwise seen from outside.
