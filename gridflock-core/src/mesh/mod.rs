@@ -10,10 +10,10 @@ pub use check::{MeshError, MeshReport, check};
 /// Cross product of a triangle's edges `b − a` and `c − a` in `f64`: twice
 /// the area, along the normal of a counter-clockwise triangle. The edges of
 /// `f32` corners are exact in `f64`, so each component is rounded once.
+// Inlined, and scalars rather than arrays of converted corners, for the STL
+// writer's loop: see `export::stl::normal`.
+#[inline(always)]
 pub(crate) fn cross(&[a, b, c]: &[[f32; 3]; 3]) -> [f64; 3] {
-    // Scalars rather than arrays of converted corners: the arrays went
-    // through the stack and were read back as vectors, which stalled the
-    // STL writer on every triangle.
     let edge = |p: [f32; 3], k: usize| f64::from(p[k]) - f64::from(a[k]);
     let (ux, uy, uz) = (edge(b, 0), edge(b, 1), edge(b, 2));
     let (vx, vy, vz) = (edge(c, 0), edge(c, 1), edge(c, 2));
