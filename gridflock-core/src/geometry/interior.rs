@@ -22,6 +22,8 @@
 
 use super::layers::Tri;
 use super::poly::{self, Contour, Pt, Shapes};
+use super::weld::Indexed;
+use std::sync::Arc;
 
 /// How far every cut must stay from the base's outline: beyond the
 /// mesher's T-junction and snapping reach by a wide margin, so no vertex of
@@ -33,7 +35,7 @@ const CLEARANCE_UM: i64 = 20;
 pub(crate) struct InteriorCache {
     unions: Vec<(Shapes, Shapes)>,
     entries: Vec<Entry>,
-    walls: Vec<(WallsKey, Vec<Tri>)>,
+    walls: Vec<(WallsKey, Arc<Indexed>)>,
 }
 
 /// What the walls of a carved slab's cuts and opening ring depend on, where
@@ -61,7 +63,7 @@ struct Entry {
     up: Shapes,
     down: Shapes,
     /// The faces triangulated, once a tile has done it.
-    triangles: Option<Vec<Tri>>,
+    triangles: Option<Arc<Indexed>>,
 }
 
 impl InteriorCache {
@@ -122,24 +124,24 @@ impl InteriorCache {
     }
 
     /// The entry's faces triangulated, if a tile has done it.
-    pub(crate) fn triangles(&self, entry: usize) -> Option<&[Tri]> {
-        self.entries[entry].triangles.as_deref()
+    pub(crate) fn triangles(&self, entry: usize) -> Option<&Arc<Indexed>> {
+        self.entries[entry].triangles.as_ref()
     }
 
-    /// Keeps the entry's faces triangulated, for the next tile.
+    /// Keeps the entry's faces triangulated, welded, for the next tile.
     pub(crate) fn keep_triangles(&mut self, entry: usize, triangles: &[Tri]) {
-        self.entries[entry].triangles = Some(triangles.to_vec());
+        self.entries[entry].triangles = Some(Arc::new(Indexed::from_soup(triangles)));
     }
 
     /// The walls of the cuts and ring of a slab, if a tile has made them.
-    pub(crate) fn walls(&self, key: &WallsKey) -> Option<&[Tri]> {
+    pub(crate) fn walls(&self, key: &WallsKey) -> Option<&Arc<Indexed>> {
         let (_, walls) = self.walls.iter().find(|(k, _)| k == key)?;
         Some(walls)
     }
 
-    /// Keeps the walls of a slab's cuts and ring, for the next tile.
+    /// Keeps the walls of a slab's cuts and ring, welded, for the next tile.
     pub(crate) fn keep_walls(&mut self, key: WallsKey, walls: &[Tri]) {
-        self.walls.push((key, walls.to_vec()));
+        self.walls.push((key, Arc::new(Indexed::from_soup(walls))));
     }
 }
 
@@ -329,7 +331,7 @@ mod tests {
         );
         assert!(cache.triangles(a).is_none());
         cache.keep_triangles(a, &[[[0, 0, 0], [1, 0, 0], [0, 1, 0]]]);
-        assert_eq!(cache.triangles(a).map(<[Tri]>::len), Some(1));
+        assert_eq!(cache.triangles(a).map(|t| t.tris.len()), Some(1));
     }
 
     #[test]
@@ -343,7 +345,10 @@ mod tests {
         };
         assert!(cache.walls(&key(0, [false; 3])).is_none());
         cache.keep_walls(key(0, [false; 3]), &[[[0, 0, 0], [1, 0, 0], [0, 0, 1]]]);
-        assert_eq!(cache.walls(&key(0, [false; 3])).map(<[Tri]>::len), Some(1));
+        assert_eq!(
+            cache.walls(&key(0, [false; 3])).map(|w| w.tris.len()),
+            Some(1)
+        );
         assert!(cache.walls(&key(500, [false; 3])).is_none());
         assert!(cache.walls(&key(0, [false, false, true])).is_none());
     }

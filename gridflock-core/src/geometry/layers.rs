@@ -21,7 +21,7 @@ use std::cell::OnceCell;
 
 use super::interior::{self, InteriorCache, WallsKey};
 use super::poly::{Contour, Pt, Shapes, cross};
-use super::weld::PointNumbers;
+use super::weld::{PointNumbers, Soup};
 
 /// A triangle in lattice coordinates (µm), counter-clockwise seen from outside.
 pub(crate) type Tri = [[i32; 3]; 3];
@@ -82,7 +82,7 @@ pub(crate) fn mesh(
     borders: &[Border],
     base: &Shapes,
     interior: &mut InteriorCache,
-    out: &mut Vec<Tri>,
+    soup: &mut Soup,
 ) {
     let n = slabs.len();
     debug_assert_eq!(levels.len(), n + 1);
@@ -208,14 +208,14 @@ pub(crate) fn mesh(
                 (!borders.iter().any(|br| br.contains(a, b)))
                     .then(|| [points[k].chain(a, b), points[k + 1].chain(a, b)])
             };
-            walls(c.len(), edge, Walk::Forward, z0, z1, out);
+            walls(c.len(), edge, Walk::Forward, z0, z1, &mut soup.tris);
         }
         let Some(key) = inner else {
-            ring_walls(slab, [&points[k], &points[k + 1]], [z0, z1], out);
+            ring_walls(slab, [&points[k], &points[k + 1]], [z0, z1], &mut soup.tris);
             continue;
         };
-        if let Some(tris) = interior.walls(&key) {
-            out.extend_from_slice(tris);
+        if let Some(walls) = interior.walls(&key) {
+            soup.push_piece(walls);
             continue;
         }
         // Computed from the cell's own vertices alone, so that the walls are
@@ -223,34 +223,34 @@ pub(crate) fn mesh(
         // clear of them, so the tile's other vertices would change nothing.
         let below = level_points(slabs, k, faces_of(k), Contours::Inner);
         let above = level_points(slabs, k + 1, faces_of(k + 1), Contours::Inner);
-        let start = out.len();
+        let start = soup.tris.len();
         for c in Contours::Inner.of(&slab.fixed) {
             let edge = |j: usize| {
                 let (a, b) = (c[j], c[(j + 1) % c.len()]);
                 Some([below.chain(a, b), above.chain(a, b)])
             };
-            walls(c.len(), edge, Walk::Forward, z0, z1, out);
+            walls(c.len(), edge, Walk::Forward, z0, z1, &mut soup.tris);
         }
-        ring_walls(slab, [&below, &above], [z0, z1], out);
-        interior.keep_walls(key, &out[start..]);
+        ring_walls(slab, [&below, &above], [z0, z1], &mut soup.tris);
+        interior.keep_walls(key, &soup.tris[start..]);
     }
 
     for i in 0..=n {
         let Some(entry) = shared[i] else {
-            face(&up[i], levels[i], &points[i], true, out);
-            face(&down[i], levels[i], &points[i], false, out);
+            face(&up[i], levels[i], &points[i], true, &mut soup.tris);
+            face(&down[i], levels[i], &points[i], false, &mut soup.tris);
             continue;
         };
         // Nothing of the outline lies near these faces, so their
         // triangles are the same in every tile that shares them.
-        if let Some(tris) = interior.triangles(entry) {
-            out.extend_from_slice(tris);
+        if let Some(faces) = interior.triangles(entry) {
+            soup.push_piece(faces);
             continue;
         }
-        let start = out.len();
-        face(&up[i], levels[i], &points[i], true, out);
-        face(&down[i], levels[i], &points[i], false, out);
-        interior.keep_triangles(entry, &out[start..]);
+        let start = soup.tris.len();
+        face(&up[i], levels[i], &points[i], true, &mut soup.tris);
+        face(&down[i], levels[i], &points[i], false, &mut soup.tris);
+        interior.keep_triangles(entry, &soup.tris[start..]);
     }
 }
 

@@ -31,10 +31,9 @@ mod tests;
 use crate::params::Connector;
 use crate::plan::{Edge, Plan, PlatePlan, Side};
 use crate::{Mesh, lattice};
-use layers::Tri;
 use std::collections::BTreeMap;
 use tile::{Beyond, JointKind, TileJoint, TileKey};
-use weld::{Indexed, Plate, TileMesh};
+use weld::{Indexed, Plate, Soup, TileMesh};
 
 /// Meshes of distinct tiles, and what inside their cells does not depend on
 /// the outline ([`interior`]), kept for the plates of one build.
@@ -108,9 +107,9 @@ fn mesh_tile(key: &TileKey, cache: &mut TileCache) -> TileMesh {
             return TileMesh::new(mesh, &key.borders());
         }
     }
-    let mut soup: Vec<Tri> = Vec::new();
+    let mut soup = Soup::default();
     key.build(&mut cache.interior, &mut soup);
-    TileMesh::new(Indexed::from_soup(&soup), &key.borders())
+    TileMesh::new(Indexed::weld(&soup), &key.borders())
 }
 
 /// Start of every cell along an axis, after `start` padding.

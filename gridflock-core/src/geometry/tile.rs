@@ -8,10 +8,11 @@
 
 use super::digits;
 use super::interior::InteriorCache;
-use super::layers::{self, Border, Ring, Slab, Tri};
+use super::layers::{self, Border, Ring, Slab};
 use super::magnets::{self, MagnetSpec};
 use super::poly::{self, Contour, Shapes, arc, pt, shape};
 use super::puzzle::{self, IntersectionJoint, Local};
+use super::weld::Soup;
 use crate::plan::{Edge, Side};
 use crate::profile::{BOTTOM_INSET_UM, PROFILE, TOP_RADIUS_UM};
 
@@ -229,7 +230,7 @@ impl TileKey {
     }
 
     /// Builds the tile's triangles in cell coordinates.
-    pub(crate) fn build(&self, interior: &mut InteriorCache, out: &mut Vec<Tri>) {
+    pub(crate) fn build(&self, interior: &mut InteriorCache, soup: &mut Soup) {
         let outline = self.outline();
         let has_ip = self
             .joints
@@ -253,7 +254,7 @@ impl TileKey {
         }
         let borders: Vec<Border> = self.borders();
         let levels32: Vec<i32> = levels.iter().map(|&z| z as i32).collect();
-        layers::mesh(&levels32, &slabs, &borders, &base, interior, out);
+        layers::mesh(&levels32, &slabs, &borders, &base, interior, soup);
     }
 
     /// For a numbered tile whose lowest slab is a plain wall deeper than the

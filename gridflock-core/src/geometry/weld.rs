@@ -3,6 +3,7 @@
 
 use super::layers::{Border, Tri};
 use crate::Mesh;
+use std::sync::Arc;
 
 pub(crate) type P3 = [i32; 3];
 
@@ -85,6 +86,22 @@ impl PointNumbers {
     }
 }
 
+/// A triangle soup in which runs of triangles may stand welded already:
+/// what a tile's mesher emits, where it reuses what other tiles made.
+#[derive(Default)]
+pub(crate) struct Soup {
+    pub(crate) tris: Vec<Tri>,
+    /// Welded pieces, each with the number of loose triangles before it.
+    pieces: Vec<(usize, Arc<Indexed>)>,
+}
+
+impl Soup {
+    /// Appends `piece`'s triangles, in its order.
+    pub(crate) fn push_piece(&mut self, piece: &Arc<Indexed>) {
+        self.pieces.push((self.tris.len(), Arc::clone(piece)));
+    }
+}
+
 /// An indexed mesh in lattice coordinates.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Indexed {
@@ -95,14 +112,44 @@ pub(crate) struct Indexed {
 impl Indexed {
     /// Welds identical lattice points, numbering vertices in order of first use.
     pub(crate) fn from_soup(soup: &[Tri]) -> Indexed {
+        Indexed::weld(&Soup {
+            tris: soup.to_vec(),
+            pieces: Vec::new(),
+        })
+    }
+
+    /// Welds identical lattice points, numbering vertices in order of first
+    /// use, as if every piece were its triangles.
+    ///
+    /// A piece's vertices are listed in order of first use within it, so
+    /// numbering them in that order gives what numbering its triangles'
+    /// corners would, with one lookup per vertex instead of one per corner.
+    pub(crate) fn weld(soup: &Soup) -> Indexed {
+        let welded: usize = soup.pieces.iter().map(|(_, p)| p.tris.len()).sum();
+        let triangles = soup.tris.len() + welded;
         // A closed mesh has about half as many vertices as triangles.
-        let mut numbers = PointNumbers::with_capacity(soup.len() / 2);
+        let mut numbers = PointNumbers::with_capacity(triangles / 2);
         let mut out = Indexed {
             verts: Vec::new(),
-            tris: Vec::with_capacity(soup.len()),
+            tris: Vec::with_capacity(triangles),
         };
-        for t in soup {
-            out.tris.push(t.map(|p| numbers.number(&p, &mut out.verts)));
+        let mut local: Vec<u32> = Vec::new();
+        let mut pieces = soup.pieces.iter().peekable();
+        for at in 0..=soup.tris.len() {
+            while let Some((_, piece)) = pieces.next_if(|(before, _)| *before == at) {
+                local.clear();
+                local.extend(
+                    piece
+                        .verts
+                        .iter()
+                        .map(|p| numbers.number(p, &mut out.verts)),
+                );
+                out.tris
+                    .extend(piece.tris.iter().map(|t| t.map(|i| local[i as usize])));
+            }
+            if let Some(t) = soup.tris.get(at) {
+                out.tris.push(t.map(|p| numbers.number(&p, &mut out.verts)));
+            }
         }
         out
     }
