@@ -112,21 +112,21 @@ pub(crate) struct Indexed {
 impl Indexed {
     /// Welds identical lattice points, numbering vertices in order of first use.
     pub(crate) fn from_soup(soup: &[Tri]) -> Indexed {
-        Indexed::weld(&Soup {
-            tris: soup.to_vec(),
-            pieces: Vec::new(),
-        })
+        Indexed::weld_parts(soup, &[])
     }
 
     /// Welds identical lattice points, numbering vertices in order of first
     /// use, as if every piece were its triangles.
-    ///
+    pub(crate) fn weld(soup: &Soup) -> Indexed {
+        Indexed::weld_parts(&soup.tris, &soup.pieces)
+    }
+
     /// A piece's vertices are listed in order of first use within it, so
     /// numbering them in that order gives what numbering its triangles'
     /// corners would, with one lookup per vertex instead of one per corner.
-    pub(crate) fn weld(soup: &Soup) -> Indexed {
-        let welded: usize = soup.pieces.iter().map(|(_, p)| p.tris.len()).sum();
-        let triangles = soup.tris.len() + welded;
+    fn weld_parts(tris: &[Tri], pieces: &[(usize, Arc<Indexed>)]) -> Indexed {
+        let welded: usize = pieces.iter().map(|(_, p)| p.tris.len()).sum();
+        let triangles = tris.len() + welded;
         // A closed mesh has about half as many vertices as triangles.
         let mut numbers = PointNumbers::with_capacity(triangles / 2);
         let mut out = Indexed {
@@ -134,8 +134,8 @@ impl Indexed {
             tris: Vec::with_capacity(triangles),
         };
         let mut local: Vec<u32> = Vec::new();
-        let mut pieces = soup.pieces.iter().peekable();
-        for at in 0..=soup.tris.len() {
+        let mut pieces = pieces.iter().peekable();
+        for at in 0..=tris.len() {
             while let Some((_, piece)) = pieces.next_if(|(before, _)| *before == at) {
                 local.clear();
                 local.extend(
@@ -147,7 +147,7 @@ impl Indexed {
                 out.tris
                     .extend(piece.tris.iter().map(|t| t.map(|i| local[i as usize])));
             }
-            if let Some(t) = soup.tris.get(at) {
+            if let Some(t) = tris.get(at) {
                 out.tris.push(t.map(|p| numbers.number(&p, &mut out.verts)));
             }
         }
@@ -287,19 +287,24 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    #[test]
-    fn from_soup_numbers_points_in_order_of_first_use() {
-        // Points from a small range, so most repeat and probe runs collide.
-        let mut state = 7u64;
+    /// `n` triangles with corners from a 9 × 9 × 9 grid of points, so that
+    /// most points repeat and probe runs collide.
+    fn random_soup(seed: u64, n: usize) -> Vec<Tri> {
+        let mut state = seed;
         let mut coord = || {
             state = state
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1);
             ((state >> 33) % 9) as i32 * 1_000 - 4_000
         };
-        let soup: Vec<Tri> = (0..5_000)
+        (0..n)
             .map(|_| [(); 3].map(|()| [coord(), coord(), coord()]))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn from_soup_numbers_points_in_order_of_first_use() {
+        let soup = random_soup(7, 5_000);
         let indexed = Indexed::from_soup(&soup);
 
         let mut numbers: BTreeMap<P3, u32> = BTreeMap::new();
@@ -318,5 +323,28 @@ mod tests {
             verts.len() < soup.len() / 2,
             "too few repeats to test welding"
         );
+    }
+
+    #[test]
+    fn welded_pieces_number_like_their_triangles() {
+        let all = random_soup(11, 3_000);
+        // Pieces and loose runs taking turns from the very start, and two
+        // pieces back to back at the end.
+        let cuts = [0, 400, 900, 1_700, 2_500, 3_000];
+        let mut soup = Soup::default();
+        for (k, run) in cuts.windows(2).enumerate() {
+            let part = &all[run[0]..run[1]];
+            if k % 2 == 0 {
+                soup.push_piece(&Arc::new(Indexed::from_soup(part)));
+            } else {
+                soup.tris.extend_from_slice(part);
+            }
+        }
+        soup.push_piece(&Arc::new(Indexed::from_soup(&all[..100])));
+        let mut flat = all.clone();
+        flat.extend_from_slice(&all[..100]);
+        let (welded, expected) = (Indexed::weld(&soup), Indexed::from_soup(&flat));
+        assert_eq!(welded.verts, expected.verts);
+        assert_eq!(welded.tris, expected.tris);
     }
 }
