@@ -206,63 +206,81 @@ pub(crate) fn mesh(
         .collect();
 
     for ((k, slab), inner) in slabs.iter().enumerate().zip(keys) {
-        let (z0, z1) = (levels[k], levels[k + 1]);
-        // The outline, or everything where nothing is shared.
-        let contours = if inner.is_some() {
-            Contours::Outline
-        } else {
-            Contours::All
-        };
-        for c in contours.of(&slab.fixed) {
-            let edge = |j: usize| {
-                let (a, b) = (c[j], c[(j + 1) % c.len()]);
-                (!borders.iter().any(|br| br.contains(a, b)))
-                    .then(|| [points[k].chain(a, b), points[k + 1].chain(a, b)])
-            };
-            walls(c.len(), edge, Walk::Forward, z0, z1, &mut soup.tris);
-        }
+        let z = [levels[k], levels[k + 1]];
+        let ends = [&points[k], &points[k + 1]];
         let Some(key) = inner else {
-            ring_walls(slab, [&points[k], &points[k + 1]], [z0, z1], &mut soup.tris);
+            slab_walls(slab, Contours::All, ends, z, borders, &mut soup.tris);
             continue;
         };
+        slab_walls(slab, Contours::Outline, ends, z, borders, &mut soup.tris);
         if let Some(walls) = interior.walls(&key) {
             soup.push_piece(walls);
             continue;
         }
-        // Computed from the cell's own vertices alone, so that the walls are
-        // the same whichever tile makes them first. The outline keeps
-        // clear of them, so the tile's other vertices would change nothing.
+        // Computed from the cell's own vertices alone, and blind to the
+        // tile's borders, so that the walls are the same whichever tile
+        // makes them first. The outline keeps clear of them, so the tile's
+        // other vertices would change nothing.
         let below = level_points(slabs, k, faces_of(k), Contours::Inner);
         let above = level_points(slabs, k + 1, faces_of(k + 1), Contours::Inner);
         let start = soup.tris.len();
-        for c in Contours::Inner.of(&slab.fixed) {
-            let edge = |j: usize| {
-                let (a, b) = (c[j], c[(j + 1) % c.len()]);
-                Some([below.chain(a, b), above.chain(a, b)])
-            };
-            walls(c.len(), edge, Walk::Forward, z0, z1, &mut soup.tris);
-        }
-        ring_walls(slab, [&below, &above], [z0, z1], &mut soup.tris);
+        slab_walls(
+            slab,
+            Contours::Inner,
+            [&below, &above],
+            z,
+            &[],
+            &mut soup.tris,
+        );
         interior.keep_walls(key, &soup.tris[start..]);
     }
 
     for i in 0..=n {
+        let faces = [&up[i], &down[i]];
         let Some(entry) = shared[i] else {
-            face(&up[i], levels[i], &points[i], true, &mut soup.tris);
-            face(&down[i], levels[i], &points[i], false, &mut soup.tris);
+            level_faces(faces, levels[i], &points[i], &mut soup.tris);
             continue;
         };
         // Nothing of the outline lies near these faces, so their
         // triangles are the same in every tile that shares them.
-        if let Some(faces) = interior.triangles(entry) {
-            soup.push_piece(faces);
+        if let Some(triangles) = interior.triangles(entry) {
+            soup.push_piece(triangles);
             continue;
         }
         let start = soup.tris.len();
-        face(&up[i], levels[i], &points[i], true, &mut soup.tris);
-        face(&down[i], levels[i], &points[i], false, &mut soup.tris);
+        level_faces(faces, levels[i], &points[i], &mut soup.tris);
         interior.keep_triangles(entry, &soup.tris[start..]);
     }
+}
+
+/// The walls of `slab`'s `contours` between its two end levels' vertices,
+/// except along `borders`, and its opening ring's unless `contours` is the
+/// outline alone.
+fn slab_walls(
+    slab: &Slab,
+    contours: Contours,
+    [below, above]: [&LevelPoints; 2],
+    [z0, z1]: [i32; 2],
+    borders: &[Border],
+    out: &mut Vec<Tri>,
+) {
+    for c in contours.of(&slab.fixed) {
+        let edge = |j: usize| {
+            let (a, b) = (c[j], c[(j + 1) % c.len()]);
+            (!borders.iter().any(|br| br.contains(a, b)))
+                .then(|| [below.chain(a, b), above.chain(a, b)])
+        };
+        walls(c.len(), edge, Walk::Forward, z0, z1, out);
+    }
+    if !matches!(contours, Contours::Outline) {
+        ring_walls(slab, [below, above], [z0, z1], out);
+    }
+}
+
+/// A level's `[up, down]` faces at height `z`.
+fn level_faces([up, down]: [&Shapes; 2], z: i32, points: &LevelPoints, out: &mut Vec<Tri>) {
+    face(up, z, points, true, out);
+    face(down, z, points, false, out);
 }
 
 /// Which contours of a slab's region: a carved slab's region is the tile's
