@@ -18,6 +18,7 @@ mod engrave;
 mod interior;
 mod layers;
 mod magnets;
+mod memo;
 mod poly;
 pub(crate) mod puzzle;
 mod refan;
@@ -41,6 +42,7 @@ use weld::{Indexed, Plate, Soup, TileMesh};
 pub(crate) struct TileCache {
     tiles: BTreeMap<TileKey, TileMesh>,
     interior: interior::InteriorCache,
+    booleans: memo::Booleans,
 }
 
 impl TileCache {
@@ -108,7 +110,7 @@ fn mesh_tile(key: &TileKey, cache: &mut TileCache) -> TileMesh {
         }
     }
     let mut soup = Soup::default();
-    key.build(&mut cache.interior, &mut soup);
+    key.build(&mut cache.interior, &mut cache.booleans, &mut soup);
     TileMesh::new(Indexed::weld(&soup), &key.borders())
 }
 

@@ -170,13 +170,14 @@ pub(crate) fn hull(points: &[(i64, i64)]) -> Local {
 }
 
 /// The pockets of `hull(poly) − poly`, as simple polygons in the joint frame.
-pub(crate) fn hull_minus(poly: &Local) -> Vec<Local> {
+pub(crate) fn hull_minus(poly: &Local, booleans: &mut super::memo::Booleans) -> Vec<Local> {
     let to_shape = |l: &Local| -> super::poly::Shapes {
         vec![vec![
             l.iter().map(|&(u, v)| super::poly::pt(u, v)).collect(),
         ]]
     };
-    super::poly::difference(&to_shape(&hull(poly)), &to_shape(poly))
+    booleans
+        .difference(&to_shape(&hull(poly)), &to_shape(poly))
         .into_iter()
         .flatten()
         .map(|c| c.iter().map(|p| (p.x as i64, p.y as i64)).collect())

@@ -10,6 +10,7 @@ use super::digits;
 use super::interior::InteriorCache;
 use super::layers::{self, Border, Ring, Slab};
 use super::magnets::{self, MagnetSpec};
+use super::memo::Booleans;
 use super::poly::{self, Contour, Shapes, arc, pt, shape};
 use super::puzzle::{self, IntersectionJoint, Local};
 use super::weld::Soup;
@@ -230,14 +231,19 @@ impl TileKey {
     }
 
     /// Builds the tile's triangles in cell coordinates.
-    pub(crate) fn build(&self, interior: &mut InteriorCache, soup: &mut Soup) {
+    pub(crate) fn build(
+        &self,
+        interior: &mut InteriorCache,
+        booleans: &mut Booleans,
+        soup: &mut Soup,
+    ) {
         let outline = self.outline();
         let has_ip = self
             .joints
             .iter()
             .any(|j| j.kind == JointKind::Intersection);
         let (ip_cut, ip_add) = if has_ip {
-            self.intersection_features(f64::from_bits(self.fit_bits))
+            self.intersection_features(f64::from_bits(self.fit_bits), booleans)
         } else {
             (Vec::new(), Vec::new())
         };
@@ -245,7 +251,7 @@ impl TileKey {
         layers::open_near_misses(&mut base, self.domain.map(|v| v as i32));
         let ring = Opening::new(self, &base);
 
-        let magnet_open = self.magnet_open(&ring);
+        let magnet_open = self.magnet_open(&ring, booleans);
         let levels = self.levels();
         let mut slabs = Vec::with_capacity(levels.len() - 1);
         for pair in levels.windows(2) {
@@ -395,7 +401,7 @@ impl TileKey {
     /// The open part of the magnet layer below the profile: the opening at
     /// its bottom inset, less the corner pads and the bars under edge-puzzle
     /// sockets. The same at every level of the layer.
-    fn magnet_open(&self, ring_of: &Opening) -> Shapes {
+    fn magnet_open(&self, ring_of: &Opening, booleans: &mut Booleans) -> Shapes {
         let open: Shapes = shape(ring_of.at(BOTTOM_INSET_UM));
         let Some(spec) = &self.magnets else {
             return open;
@@ -415,7 +421,7 @@ impl TileKey {
         if material.is_empty() {
             return open;
         }
-        poly::difference(&open, &material)
+        booleans.difference(&open, &material)
     }
 
     /// The magnet pockets and release cuts active in `[za, zb]`.
@@ -521,10 +527,10 @@ impl TileKey {
     }
 
     /// Both halves of `poly` (lower half given) clipped to this tile's extent along the seam.
-    fn halves(&self, side: Side, at: i64, poly: &Local) -> Shapes {
+    fn halves(&self, side: Side, at: i64, poly: &Local, booleans: &mut Booleans) -> Shapes {
         let mut out = self.half(side, at, poly);
         out.extend(self.half(side, at, &puzzle::mirror(poly)));
-        poly::union_all(&out)
+        booleans.union_all(&out)
     }
 
     /// Cuts and additions of the intersection puzzle (full height).
@@ -533,14 +539,14 @@ impl TileKey {
     /// socket `F` is cut and the lip `hull(F) − F` added. Everything is kept
     /// out of this cell's openings' corners (GridFlock's `− circle(r = 4)`,
     /// with a small clearance), so no connector wall ever crosses a sloped wall.
-    fn intersection_features(&self, fit: f64) -> (Shapes, Shapes) {
+    fn intersection_features(&self, fit: f64, booleans: &mut Booleans) -> (Shapes, Shapes) {
         let joint = IntersectionJoint::new(fit);
         // Keep the puzzle a little clear of the openings' top corners: it
         // then never touches a sloped wall, and no micrometre slivers arise
         // between the two.
         let r = TOP_RADIUS_UM + CORNER_CLEARANCE_UM;
         let c = TOP_RADIUS_UM;
-        let ring_top: Shapes = poly::union_all(
+        let ring_top: Shapes = booleans.union_all(
             &[
                 (c, c),
                 (self.w - c, c),
@@ -560,7 +566,7 @@ impl TileKey {
         {
             let male = self.beyond(j.side) == Beyond::MaleSeam;
             let outline = if male { &joint.male } else { &joint.female };
-            let solid = self.halves(j.side, j.at, outline);
+            let solid = self.halves(j.side, j.at, outline, booleans);
             // The halves overlap near v = 0, so hull minus outline is taken
             // per half, whole, in the joint frame; only the resulting pockets
             // are clipped to the tile. (Clipping hull and outline first and
@@ -568,15 +574,15 @@ impl TileKey {
             // is cut off near its tip.)
             let mut between: Shapes = Vec::new();
             for half in [outline.clone(), puzzle::mirror(outline)] {
-                for pocket in puzzle::hull_minus(&half) {
+                for pocket in puzzle::hull_minus(&half, booleans) {
                     between.extend(self.half(j.side, j.at, &pocket));
                 }
             }
             if male {
-                cut.extend(poly::difference(&between, &ring_top));
-                add.extend(poly::difference(&solid, &ring_top));
+                cut.extend(booleans.difference(&between, &ring_top));
+                add.extend(booleans.difference(&solid, &ring_top));
             } else {
-                cut.extend(poly::difference(&solid, &ring_top));
+                cut.extend(booleans.difference(&solid, &ring_top));
                 add.extend(between);
             }
         }
