@@ -15,26 +15,28 @@ pub const BINARY_HEADER: &[u8] = b"gridflock binary STL";
 /// The output is `84 + 50 * mesh.triangle_count()` bytes long.
 pub fn binary(mesh: &Mesh) -> Vec<u8> {
     let n = mesh.triangle_count();
-    // Sized up front and filled in place: the zeroed buffer already holds the
-    // header's padding and every record's attribute bytes.
-    let mut out = vec![0u8; 84 + 50 * n];
-    out[..BINARY_HEADER.len()].copy_from_slice(BINARY_HEADER);
-    out[80..84].copy_from_slice(&(n as u32).to_le_bytes());
+    let mut header = [0u8; 84];
+    header[..BINARY_HEADER.len()].copy_from_slice(BINARY_HEADER);
+    header[80..84].copy_from_slice(&(n as u32).to_le_bytes());
     // Fixed-size chunks rather than `Mesh::triangle(t)`: one bounds check
     // per vertex and none per byte (slicing per index ran about half as fast).
     let (verts, _) = mesh.positions.as_chunks::<3>();
     let (tris, _) = mesh.indices.as_chunks::<3>();
-    let (records, _) = out[84..].as_chunks_mut::<50>();
-    for (record, t) in records.iter_mut().zip(tris) {
+    let records = tris.iter().flat_map(|t| {
         let [a, b, c] = t.map(|i| verts[i as usize]);
         let n = normal(&[a, b, c]);
+        // The last two bytes are the attribute count, always zero.
+        let mut record = [0u8; 50];
         for (at, v) in [(0, n), (12, a), (24, b), (36, c)] {
             record[at..at + 4].copy_from_slice(&v[0].to_le_bytes());
             record[at + 4..at + 8].copy_from_slice(&v[1].to_le_bytes());
             record[at + 8..at + 12].copy_from_slice(&v[2].to_le_bytes());
         }
-    }
-    out
+        record
+    });
+    // Of known length, so collected into one allocation that is written
+    // once: zeroing it first cost about a third of the writer.
+    header.into_iter().chain(records).collect()
 }
 
 /// ASCII STL with the solid named `solid_name`.

@@ -130,7 +130,7 @@ impl Indexed {
         // A closed mesh has about half as many vertices as triangles.
         let mut numbers = PointNumbers::with_capacity(triangles / 2);
         let mut out = Indexed {
-            verts: Vec::new(),
+            verts: Vec::with_capacity(triangles / 2 + 2),
             tris: Vec::with_capacity(triangles),
         };
         let mut local: Vec<u32> = Vec::new();
