@@ -28,38 +28,10 @@ pub(crate) fn target_dir() -> PathBuf {
     }
 }
 
-/// The cargo that runs us (so rustup's toolchain choice carries over),
-/// without the package variables cargo gave this process: some build
-/// scripts (ring's) track `CARGO_PKG_*`, and inheriting xtask's values
-/// would make every build here and every plain `cargo` build outside
-/// rebuild those crates and all that depends on them.
+/// The cargo that runs us, in the repository root, without the variables
+/// cargo set for xtask's own run ([`cargo_child`]).
 pub(crate) fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(root());
-    for (key, _) in std::env::vars_os() {
-        if let Some(key) = key.to_str()
-            && is_set_by_cargo_for_the_run(key)
-        {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
-
-/// Variables cargo sets for the program it runs (not for itself).
-fn is_set_by_cargo_for_the_run(key: &str) -> bool {
-    key.starts_with("CARGO_PKG_")
-        || key.starts_with("CARGO_BIN_EXE_")
-        || matches!(
-            key,
-            "CARGO_MANIFEST_DIR"
-                | "CARGO_MANIFEST_PATH"
-                | "CARGO_CRATE_NAME"
-                | "CARGO_BIN_NAME"
-                | "CARGO_PRIMARY_PACKAGE"
-                | "CARGO_TARGET_TMPDIR"
-                | "OUT_DIR"
-        )
+    cargo_child::command(&root())
 }
 
 /// Runs `cmd` with inherited output; fails unless it exits 0.

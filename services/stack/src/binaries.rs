@@ -111,32 +111,10 @@ impl Binaries {
     }
 }
 
-/// Cargo without the package variables it gave this process (a test or
-/// `cargo run`): ring's build script tracks `CARGO_PKG_*`, so inheriting
-/// them would rebuild ring and everything above it here, and again in the
-/// next build outside.
+/// Cargo in the repository root, without the variables it set for this
+/// process (a test or `cargo run`): see [`cargo_child`].
 fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(workspace_root());
-    for (key, _) in std::env::vars_os() {
-        if let Some(key) = key.to_str()
-            && (key.starts_with("CARGO_PKG_")
-                || key.starts_with("CARGO_BIN_EXE_")
-                || matches!(
-                    key,
-                    "CARGO_MANIFEST_DIR"
-                        | "CARGO_MANIFEST_PATH"
-                        | "CARGO_CRATE_NAME"
-                        | "CARGO_BIN_NAME"
-                        | "CARGO_PRIMARY_PACKAGE"
-                        | "CARGO_TARGET_TMPDIR"
-                        | "OUT_DIR"
-                ))
-        {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
+    cargo_child::command(&workspace_root())
 }
 
 /// The repository root: two levels above this crate.
