@@ -226,6 +226,33 @@ pub(crate) fn distance2(p: Pt, s: Pt, e: Pt) -> i128 {
     cross * cross / len2
 }
 
+/// The shapes of `b` whose bounding boxes meet that of `a`: subtracting
+/// the others from `a` takes nothing away, and leaving them out spares the
+/// boolean their edges.
+pub(crate) fn meeting(b: &Shapes, a: &Shapes) -> Shapes {
+    let Some(reach) = bounds(a.iter().flatten().flatten()) else {
+        return Vec::new();
+    };
+    b.iter()
+        .filter(|shape| {
+            bounds(shape.iter().flatten()).is_some_and(|r| {
+                r[0] <= reach[2] && reach[0] <= r[2] && r[1] <= reach[3] && reach[1] <= r[3]
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// `[x0, y0, x1, y1]` of the points, or `None` for none.
+fn bounds<'a>(points: impl Iterator<Item = &'a Pt>) -> Option<[i32; 4]> {
+    points.fold(None, |r, p| {
+        Some(match r {
+            None => [p.x, p.y, p.x, p.y],
+            Some([x0, y0, x1, y1]) => [x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y)],
+        })
+    })
+}
+
 /// Signed area ×2 of shapes: holes, running clockwise, count negative.
 pub(crate) fn shapes_area2(s: &Shapes) -> i128 {
     s.iter().flatten().map(|c| area2(c)).sum()
@@ -255,6 +282,18 @@ mod tests {
         assert_eq!(r[0].len(), 2);
         assert!(area2(&r[0][0]) > 0);
         assert!(area2(&r[0][1]) < 0);
+    }
+
+    #[test]
+    fn meeting_keeps_the_shapes_whose_boxes_meet_and_subtracts_the_same() {
+        let a = shape(rect(0, 0, 10_000, 10_000));
+        let near = vec![circle(10_000, 10_000, 2_000)];
+        let touching = vec![rect(10_000, -5_000, 12_000, 0)];
+        let far = vec![circle(30_000, 5_000, 2_000)];
+        let b: Shapes = vec![near.clone(), far, touching.clone()];
+        assert_eq!(meeting(&b, &a), vec![near, touching]);
+        assert_eq!(difference(&a, &meeting(&b, &a)), difference(&a, &b));
+        assert!(meeting(&b, &Vec::new()).is_empty());
     }
 
     #[test]

@@ -579,10 +579,10 @@ impl TileKey {
                 }
             }
             if male {
-                cut.extend(booleans.difference(&between, &ring_top));
-                add.extend(booleans.difference(&solid, &ring_top));
+                cut.extend(booleans.difference(&between, &poly::meeting(&ring_top, &between)));
+                add.extend(booleans.difference(&solid, &poly::meeting(&ring_top, &solid)));
             } else {
-                cut.extend(booleans.difference(&solid, &ring_top));
+                cut.extend(booleans.difference(&solid, &poly::meeting(&ring_top, &solid)));
                 add.extend(between);
             }
         }
