@@ -5,7 +5,8 @@
 //! from the male plate into the female plate, `v` along the seam. Joints are
 //! symmetric in `v`, so the frame's handedness does not matter.
 
-use super::poly::{Contour, arc, pt};
+use super::memo::Booleans;
+use super::poly::{Contour, Shapes, arc, pt};
 use crate::lattice;
 
 /// Lower half of the male tab at fit 1 (tight) and fit 0 (loose), in mm.
@@ -170,12 +171,8 @@ pub(crate) fn hull(points: &[(i64, i64)]) -> Local {
 }
 
 /// The pockets of `hull(poly) − poly`, as simple polygons in the joint frame.
-pub(crate) fn hull_minus(poly: &Local, booleans: &mut super::memo::Booleans) -> Vec<Local> {
-    let to_shape = |l: &Local| -> super::poly::Shapes {
-        vec![vec![
-            l.iter().map(|&(u, v)| super::poly::pt(u, v)).collect(),
-        ]]
-    };
+pub(crate) fn hull_minus(poly: &Local, booleans: &mut Booleans) -> Vec<Local> {
+    let to_shape = |l: &Local| -> Shapes { vec![vec![l.iter().map(|&(u, v)| pt(u, v)).collect()]] };
     booleans
         .difference(&to_shape(&hull(poly)), &to_shape(poly))
         .into_iter()
