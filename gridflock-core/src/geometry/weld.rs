@@ -157,16 +157,21 @@ impl Indexed {
     /// Millimetres, with the plate's bottom at z = 0.
     pub(crate) fn into_mesh(self, bottom_um: i64) -> Mesh {
         let to_mm = |um: i64| (um as f64 / 1000.0) as f32;
-        let mut positions = Vec::with_capacity(self.verts.len() * 3);
-        for p in &self.verts {
-            positions.extend_from_slice(&[
-                to_mm(p[0] as i64),
-                to_mm(p[1] as i64),
-                to_mm(p[2] as i64 - bottom_um),
-            ]);
-        }
+        // Mapped in place: `[i32; 3]` and `[f32; 3]` have one layout, so
+        // the vertex list's allocation becomes the positions'.
+        let positions: Vec<[f32; 3]> = self
+            .verts
+            .into_iter()
+            .map(|p| {
+                [
+                    to_mm(p[0] as i64),
+                    to_mm(p[1] as i64),
+                    to_mm(p[2] as i64 - bottom_um),
+                ]
+            })
+            .collect();
         Mesh {
-            positions,
+            positions: positions.into_flattened(),
             indices: self.tris.into_flattened(),
         }
     }
