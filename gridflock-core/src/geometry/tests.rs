@@ -398,3 +398,30 @@ fn an_edge_puzzle_filler_row_at_the_pocket_level_is_closed() {
         panic!("{e}");
     }
 }
+
+/// Found by a random hunt: an intersection puzzle clipped at a padded south
+/// side leaves a sliver a micrometre high in the outline, and the side's
+/// vertex lies within 1 µm of the sliver's slanted edge. The two walls then
+/// ran out to the sliver's apex and back, a fin of no width.
+#[test]
+fn an_intersection_puzzle_clipped_at_a_padded_side_is_closed() {
+    let mut params = Params::new(833.539_407_552_164_3, 1_894.606_269_898_989_5);
+    params.printer = crate::params::Printer::Profile {
+        id: "bambu-a1".to_owned(),
+    };
+    params.connector = Connector::IntersectionPuzzle {
+        fit: 0.301_355_313_333_249_5,
+    };
+    params.magnets = Magnets::None;
+    params.filler = crate::params::Filler::None;
+    params.alignment = crate::params::Alignment {
+        x: 0.0,
+        y: 0.098_674_410_800_497_02,
+    };
+    params.numbering = false;
+    params.corner_radius_mm = 0.0;
+    let plan = crate::plan(&params).expect("valid params");
+    if let Err(e) = check(&crate::build_plate(&plan, 0)) {
+        panic!("{e}");
+    }
+}

@@ -92,12 +92,15 @@ pub(super) fn walls(
 ///
 /// This happens at a sharp corner of a region: a vertex `p` of another
 /// contour (a boolean's rounded crossing) can lie within the 1 µm rule of
-/// both edges, and both chains take it in. Left in, the two walls would
+/// both edges, and both chains take it in. `p` may also be one edge's own
+/// end: a sliver a micrometre high, where a connector is clipped at a
+/// padded side, puts the side's vertex within the rule of its slanted edge,
+/// and one edge's wall then vanishes. Left in, the two walls would
 /// cover the spike with one triangle in both orientations, an edge used
 /// twice in each direction.
 fn drop_spike(first: &mut Chain, second: &mut Chain) {
     let n = first.len();
-    if n > 2 && second.len() > 2 && first[n - 2] == second[1] {
+    if n >= 2 && second.len() >= 2 && first[n - 2] == second[1] {
         first.pop();
         second.remove(0);
     }
@@ -171,6 +174,42 @@ mod tests {
         assert!(out.iter().all(|t| !t.contains(&v_top)));
         // Every edge between the walls is used once each way, except the
         // open bottom and top loops.
+        let mut directed: Vec<([i32; 3], [i32; 3])> = out
+            .iter()
+            .flat_map(|t| [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])])
+            .collect();
+        directed.sort_unstable();
+        let before = directed.len();
+        directed.dedup();
+        assert_eq!(
+            directed.len(),
+            before,
+            "an edge used twice in one direction"
+        );
+    }
+
+    #[test]
+    fn walls_leave_out_a_sliver_s_apex_near_its_own_corner() {
+        // A padded side s → p, then a sliver p → v → q a micrometre high:
+        // p lies within 1 µm of v → q, so that chain takes it in.
+        let (s, p, v, q) = (
+            Pt::new(0, -454),
+            Pt::new(41_326, -454),
+            Pt::new(41_326, -453),
+            Pt::new(41_335, -454),
+        );
+        let w = Pt::new(41_335, 0);
+        let level = LevelPoints::new(vec![s, p, v, q, w]);
+        assert_eq!(level.chain(v, q).to_vec(), vec![v, p, q]);
+        let edges = [(s, p), (p, v), (v, q), (q, w), (w, s)];
+        let chains = |j: usize| {
+            let (a, b) = edges[j];
+            Some([level.chain(a, b), level.chain(a, b)])
+        };
+        let mut out = Vec::new();
+        walls(edges.len(), chains, Walk::Forward, 0, 1_000, &mut out);
+        // The sliver's apex is left out at both levels.
+        assert!(out.iter().flatten().all(|c| [c[0], c[1]] != [v.x, v.y]));
         let mut directed: Vec<([i32; 3], [i32; 3])> = out
             .iter()
             .flat_map(|t| [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])])
