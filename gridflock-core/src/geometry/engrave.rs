@@ -26,7 +26,7 @@ const PATCH_MARGIN_UM: i64 = 1_000;
 /// walls and is deeper than `depth`.
 pub(crate) fn engrave(plain: &Indexed, zbot: i32, strokes: &Shapes, depth: i32) -> Option<Indexed> {
     let recess = poly::union_all(strokes);
-    let near = grown_box(&recess, PATCH_MARGIN_UM)?;
+    let near = poly::grown_box(recess.iter().flatten().flatten(), PATCH_MARGIN_UM)?;
     let at = |i: u32| plain.verts[i as usize];
     let in_patch = |t: &&[u32; 3]| {
         let c = t.map(at);
@@ -143,23 +143,6 @@ fn splice(plain: &Indexed, kept: &[[u32; 3]], outline: &[u32], added: &[Tri]) ->
     out
 }
 
-/// The box of `shapes` grown by `margin` on every side; `None` when empty.
-fn grown_box(shapes: &Shapes, margin: i64) -> Option<[i64; 4]> {
-    let mut points = shapes.iter().flatten().flatten();
-    let first = points.next()?;
-    let start = [
-        first.x as i64,
-        first.y as i64,
-        first.x as i64,
-        first.y as i64,
-    ];
-    let b = points.fold(start, |[x0, y0, x1, y1], p| {
-        let (x, y) = (p.x as i64, p.y as i64);
-        [x0.min(x), y0.min(y), x1.max(x), y1.max(y)]
-    });
-    Some([b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin])
-}
-
 /// Whether the box of `points` meets `[x0, y0, x1, y1]`.
 fn meets<const N: usize>([x0, y0, x1, y1]: [i64; 4], points: [(i32, i32); N]) -> bool {
     let (xs, ys) = (points.map(|p| p.0 as i64), points.map(|p| p.1 as i64));
@@ -225,7 +208,7 @@ fn clear(a: &Shapes, b: &Shapes) -> bool {
             .flat_map(|c: &Contour| (0..c.len()).map(move |j| (c[j], c[(j + 1) % c.len()])))
             .collect()
     };
-    let Some(around_b) = grown_box(b, CLEARANCE_UM) else {
+    let Some(around_b) = poly::grown_box(b.iter().flatten().flatten(), CLEARANCE_UM) else {
         return true;
     };
     let sb = segments(b);

@@ -171,12 +171,12 @@ pub(crate) fn clear_inside<'a>(
         for j in 0..c.len() {
             let edge = Segment(c[j], c[(j + 1) % c.len()]);
             let near = edge.reach();
-            if !overlap(&near, &reach) {
+            if !poly::boxes_meet(&near, &reach) {
                 continue;
             }
             let close = cut_edges
                 .iter()
-                .any(|cut| overlap(&near, &cut.reach()) && edge.within(cut, CLEARANCE_UM));
+                .any(|cut| poly::boxes_meet(&near, &cut.reach()) && edge.within(cut, CLEARANCE_UM));
             if close {
                 return false;
             }
@@ -225,10 +225,6 @@ impl Segment {
         let (a, b, c, d) = (self.0, self.1, other.0, other.1);
         side(a, b, c) * side(a, b, d) <= 0 && side(c, d, a) * side(c, d, b) <= 0
     }
-}
-
-fn overlap(a: &[i64; 4], b: &[i64; 4]) -> bool {
-    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
 /// The winding number of `shapes` around `p` (not on the outline).

@@ -230,27 +230,35 @@ pub(crate) fn distance2(p: Pt, s: Pt, e: Pt) -> i128 {
 /// the others from `a` takes nothing away, and leaving them out spares the
 /// boolean their edges.
 pub(crate) fn meeting(b: &Shapes, a: &Shapes) -> Shapes {
-    let Some(reach) = bounds(a.iter().flatten().flatten()) else {
+    let Some(reach) = grown_box(a.iter().flatten().flatten(), 0) else {
         return Vec::new();
     };
     b.iter()
         .filter(|shape| {
-            bounds(shape.iter().flatten()).is_some_and(|r| {
-                r[0] <= reach[2] && reach[0] <= r[2] && r[1] <= reach[3] && reach[1] <= r[3]
-            })
+            grown_box(shape.iter().flatten(), 0).is_some_and(|r| boxes_meet(&r, &reach))
         })
         .cloned()
         .collect()
 }
 
-/// `[x0, y0, x1, y1]` of the points, or `None` for none.
-fn bounds<'a>(points: impl Iterator<Item = &'a Pt>) -> Option<[i32; 4]> {
-    points.fold(None, |r, p| {
-        Some(match r {
-            None => [p.x, p.y, p.x, p.y],
-            Some([x0, y0, x1, y1]) => [x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y)],
-        })
-    })
+/// The box `[x0, y0, x1, y1]` of `points` grown by `margin` on every side;
+/// `None` when there are none.
+pub(crate) fn grown_box<'a>(
+    mut points: impl Iterator<Item = &'a Pt>,
+    margin: i64,
+) -> Option<[i64; 4]> {
+    let first = points.next()?;
+    let start = [first.x, first.y, first.x, first.y].map(i64::from);
+    let b = points.fold(start, |[x0, y0, x1, y1], p| {
+        let (x, y) = (i64::from(p.x), i64::from(p.y));
+        [x0.min(x), y0.min(y), x1.max(x), y1.max(y)]
+    });
+    Some([b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin])
+}
+
+/// Whether two boxes `[x0, y0, x1, y1]` meet (touching counts).
+pub(crate) fn boxes_meet(a: &[i64; 4], b: &[i64; 4]) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
 /// Signed area ×2 of shapes: holes, running clockwise, count negative.

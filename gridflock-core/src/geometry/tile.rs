@@ -578,11 +578,14 @@ impl TileKey {
                     between.extend(self.half(j.side, j.at, &pocket));
                 }
             }
+            let clear_of_corners = |part: &Shapes, booleans: &mut Booleans| {
+                booleans.difference(part, &poly::meeting(&ring_top, part))
+            };
             if male {
-                cut.extend(booleans.difference(&between, &poly::meeting(&ring_top, &between)));
-                add.extend(booleans.difference(&solid, &poly::meeting(&ring_top, &solid)));
+                cut.extend(clear_of_corners(&between, booleans));
+                add.extend(clear_of_corners(&solid, booleans));
             } else {
-                cut.extend(booleans.difference(&solid, &poly::meeting(&ring_top, &solid)));
+                cut.extend(clear_of_corners(&solid, booleans));
                 add.extend(between);
             }
         }
