@@ -9,7 +9,9 @@
 //!   `(B ∖ Cb) ∖ (B ∖ Ca) = Ca ∖ Cb` facing up and `Cb ∖ Ca` facing down;
 //! * the walls of a slab's cuts and opening ring, where both its levels are
 //!   such levels (or the plate's flat bottom or top), depend on the cuts
-//!   alone: near the cuts those levels hold no vertex of the outline.
+//!   alone: near the cuts those levels hold no vertex of the outline;
+//! * the plate's flat bottom or top face of such a slab, inside a box around
+//!   the cuts that keeps clear of the outline, depends on the cuts alone.
 //!
 //! Cells of one size share their cuts whatever their outline (connectors,
 //! sides, padding), so a builder computes these once per distinct set of
@@ -30,12 +32,29 @@ use std::sync::Arc;
 /// the outline can land on an edge of a face.
 const CLEARANCE_UM: i64 = 20;
 
-/// The cuts' unions, the levels' faces and the cuts' walls computed so far.
+/// How far the box that splits an end face keeps from the cuts: well beyond
+/// the mesher's T-junction reach, so no vertex of a cut lies on its edges.
+const FRAME_GAP_UM: i64 = 100;
+
+/// The cuts' unions, the levels' faces, the cuts' walls and the cells' part
+/// of end faces computed so far.
 #[derive(Default)]
 pub(crate) struct InteriorCache {
     unions: Vec<(Shapes, Shapes)>,
     entries: Vec<Entry>,
     walls: Vec<(WallsKey, Arc<Indexed>)>,
+    end_faces: Vec<(EndFace, Arc<Indexed>)>,
+}
+
+/// The cell's part of a carved slab's flat end face ([`split_end_face`]).
+#[derive(PartialEq)]
+pub(crate) struct EndFace {
+    /// The level.
+    pub(crate) z: i32,
+    /// Whether the face looks up (the plate's top) or down (its bottom).
+    pub(crate) up: bool,
+    /// The box with the cuts as holes, and the islands inside them.
+    pub(crate) region: Shapes,
 }
 
 /// What the walls of a carved slab's cuts and opening ring depend on, where
@@ -143,6 +162,49 @@ impl InteriorCache {
     pub(crate) fn keep_walls(&mut self, key: WallsKey, walls: &[Tri]) {
         self.walls.push((key, Arc::new(Indexed::from_soup(walls))));
     }
+
+    /// The cell's part of an end face triangulated, if a tile has done it.
+    pub(crate) fn end_face(&self, key: &EndFace) -> Option<&Arc<Indexed>> {
+        let (_, triangles) = self.end_faces.iter().find(|(k, _)| k == key)?;
+        Some(triangles)
+    }
+
+    /// How many cells' parts of end faces are kept.
+    #[cfg(test)]
+    pub(crate) fn end_face_count(&self) -> usize {
+        self.end_faces.len()
+    }
+
+    /// Keeps the cell's part of an end face triangulated, welded, for the next tile.
+    pub(crate) fn keep_end_face(&mut self, key: EndFace, triangles: &[Tri]) {
+        self.end_faces
+            .push((key, Arc::new(Indexed::from_soup(triangles))));
+    }
+}
+
+/// Splits the flat end face of a slab carved from `base` (its `region`: the
+/// outline with the cuts as holes, and islands) along the box around the
+/// cuts, grown by [`FRAME_GAP_UM`]: into the frame between the outline and
+/// the box, which is the tile's own, and the box with the cuts as holes,
+/// which depends on the cuts alone. `None` where there are no cuts or the
+/// box does not keep clear of the outline.
+///
+/// The box's edges hold no other vertex, so the two parts meet along them
+/// edge for edge, and the bottom face of a tile with magnets (a few hundred
+/// vertices) is triangulated once per distinct cell instead of once per tile.
+pub(crate) fn split_end_face(base: &Shapes, region: &Shapes) -> Option<(Shapes, Shapes)> {
+    let (first, islands) = region.split_first()?;
+    let (outline, holes) = first.split_first()?;
+    let inner = holes.iter().chain(islands.iter().flatten()).flatten();
+    let [x0, y0, x1, y1] = poly::grown_box(inner, FRAME_GAP_UM)?;
+    let frame = poly::rect(x0, y0, x1, y1);
+    if !clear_inside(base, std::iter::once(std::slice::from_ref(&frame))) {
+        return None;
+    }
+    let around = vec![vec![outline.clone(), frame.iter().rev().copied().collect()]];
+    let mut within = region.clone();
+    within[0][0] = frame;
+    Some((around, within))
 }
 
 /// Whether every shape of `cuts` lies inside `base` and at least
@@ -328,6 +390,65 @@ mod tests {
         assert!(cache.triangles(a).is_none());
         cache.keep_triangles(a, &[[[0, 0, 0], [1, 0, 0], [0, 1, 0]]]);
         assert_eq!(cache.triangles(a).map(|t| t.tris.len()), Some(1));
+    }
+
+    #[test]
+    fn an_end_face_splits_along_a_box_clear_of_its_cuts() {
+        let mut cache = InteriorCache::default();
+        let pockets: Shapes = [(8_000, 8_000), (34_000, 34_000)]
+            .map(|(x, y)| vec![circle(x, y, 3_000)])
+            .to_vec();
+        let region = cache.carve(&square(), &pockets).expect("clear inside");
+        let (frame, cell) = split_end_face(&square(), &region).expect("room for the box");
+        // The two parts tile the face: the box is a hole in one and the
+        // outline of the other.
+        assert_eq!(
+            poly::shapes_area2(&frame) + poly::shapes_area2(&cell),
+            poly::shapes_area2(&region)
+        );
+        assert_eq!(frame[0][0], square()[0][0]);
+        let frame_box = &cell[0][0];
+        assert_eq!(frame_box, &rect(4_900, 4_900, 37_100, 37_100));
+        assert_eq!(
+            frame[0][1],
+            frame_box.iter().rev().copied().collect::<Contour>()
+        );
+        assert_eq!(cell[0][1..], region[0][1..]);
+        // No vertex of a cut comes near an edge of the box.
+        let box_shape = vec![vec![frame_box.clone()]];
+        let clear = pockets.iter().map(Vec::as_slice);
+        assert!(
+            clear
+                .clone()
+                .all(|p| clear_inside(&box_shape, std::iter::once(p)))
+        );
+
+        // A notch that reaches past where the box would run: no split.
+        let notched = poly::difference(&square(), &shape(rect(-1_000, 20_000, 4_950, 22_000)));
+        let region = cache
+            .carve(&notched, &pockets)
+            .expect("still clear of the pockets");
+        assert!(split_end_face(&notched, &region).is_none());
+        // Nothing to split off.
+        assert!(split_end_face(&square(), &square()).is_none());
+    }
+
+    #[test]
+    fn end_faces_are_found_only_under_their_whole_key() {
+        let mut cache = InteriorCache::default();
+        let key = |z: i32, up: bool| EndFace {
+            z,
+            up,
+            region: shape(rect(2_000, 2_000, 40_000, 40_000)),
+        };
+        assert!(cache.end_face(&key(0, false)).is_none());
+        cache.keep_end_face(key(0, false), &[[[0, 0, 0], [1, 0, 0], [0, 1, 0]]]);
+        assert_eq!(
+            cache.end_face(&key(0, false)).map(|t| t.tris.len()),
+            Some(1)
+        );
+        assert!(cache.end_face(&key(0, true)).is_none());
+        assert!(cache.end_face(&key(500, false)).is_none());
     }
 
     #[test]

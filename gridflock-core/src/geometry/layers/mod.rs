@@ -28,7 +28,7 @@ pub(super) use faces::face;
 pub(super) use points::LevelPoints;
 pub(super) use walls::strip;
 
-use super::interior::{self, InteriorCache, WallsKey};
+use super::interior::{self, EndFace, InteriorCache, WallsKey};
 use super::poly::{Contour, Pt, Shapes, cross};
 use super::weld::Soup;
 use points::beside;
@@ -237,6 +237,29 @@ pub(crate) fn mesh(
 
     for i in 0..=n {
         let faces = [&up[i], &down[i]];
+        if inner_level(i) == Some(None) {
+            // A flat end of a carved slab: its one face is the slab's region.
+            let facing_up = i == n;
+            let region = faces[usize::from(!facing_up)];
+            if let Some((frame, cell)) = interior::split_end_face(base, region) {
+                face(&frame, levels[i], &points[i], facing_up, &mut soup.tris);
+                let key = EndFace {
+                    z: levels[i],
+                    up: facing_up,
+                    region: cell,
+                };
+                if let Some(triangles) = interior.end_face(&key) {
+                    soup.push_piece(triangles);
+                    continue;
+                }
+                // From the cell's own vertices alone, like the shared walls.
+                let own = level_points(slabs, i, None, Contours::Inner);
+                let start = soup.tris.len();
+                face(&key.region, levels[i], &own, facing_up, &mut soup.tris);
+                interior.keep_end_face(key, &soup.tris[start..]);
+                continue;
+            }
+        }
         let Some(entry) = shared[i] else {
             level_faces(faces, levels[i], &points[i], &mut soup.tris);
             continue;
