@@ -10,8 +10,9 @@
 //! * the walls of a slab's cuts and opening ring, where both its levels are
 //!   such levels (or the plate's flat bottom or top), depend on the cuts
 //!   alone: near the cuts those levels hold no vertex of the outline;
-//! * the plate's flat bottom or top face of such a slab, inside a box around
-//!   the cuts that keeps clear of the outline, depends on the cuts alone.
+//! * the plate's bottom or top face at the end of such a slab, lofted or not,
+//!   inside a box around the cuts that keeps clear of the outline, depends
+//!   on the cuts alone.
 //!
 //! Cells of one size share their cuts whatever their outline (connectors,
 //! sides, padding), so a builder computes these once per distinct set of
@@ -46,7 +47,7 @@ pub(crate) struct InteriorCache {
     end_faces: Vec<(EndFace, Arc<Indexed>)>,
 }
 
-/// The cell's part of a carved slab's flat end face ([`split_end_face`]).
+/// The cell's part of a carved slab's end face ([`split_end_face`]).
 #[derive(PartialEq)]
 pub(crate) struct EndFace {
     /// The level.
@@ -182,16 +183,18 @@ impl InteriorCache {
     }
 }
 
-/// Splits the flat end face of a slab carved from `base` (its `region`: the
-/// outline with the cuts as holes, and islands) along the box around the
+/// Splits the end face of a slab carved from `base` (its `region`: the
+/// outline with the cuts, the opening's end among them, as holes, and
+/// islands) along the box around the
 /// cuts, grown by [`FRAME_GAP_UM`]: into the frame between the outline and
 /// the box, which is the tile's own, and the box with the cuts as holes,
 /// which depends on the cuts alone. `None` where there are no cuts or the
 /// box does not keep clear of the outline.
 ///
 /// The box's edges hold no other vertex, so the two parts meet along them
-/// edge for edge, and the bottom face of a tile with magnets (a few hundred
-/// vertices) is triangulated once per distinct cell instead of once per tile.
+/// edge for edge, and a plate's bottom face (a few hundred vertices per tile
+/// with magnets) is triangulated once per distinct cell instead of once per
+/// tile.
 pub(crate) fn split_end_face(base: &Shapes, region: &Shapes) -> Option<(Shapes, Shapes)> {
     let (first, islands) = region.split_first()?;
     let (outline, holes) = first.split_first()?;

@@ -119,6 +119,9 @@ pub(crate) fn mesh(
     let mut from_boolean = vec![false; n + 1];
     // Levels whose faces are shared with other tiles: their cache entry.
     let mut shared: Vec<Option<usize>> = vec![None; n + 1];
+    // The plate's bottom or top level where its one face is a slab's region
+    // carved from the base: [`interior::split_end_face`] applies.
+    let mut carved_end = vec![false; n + 1];
     let flat = |slab: Option<&Slab>| slab.filter(|s| s.ring.is_none()).map(|s| s.fixed.clone());
     for i in 0..=n {
         let below = if i > 0 { &tops[i - 1] } else { &empty };
@@ -132,11 +135,27 @@ pub(crate) fn mesh(
             // The bottom face of the first slab and the top face of the last,
             // when they have no loft, are their fixed regions: already a
             // boolean's output.
+            carved_end[i] = slabs[0].cuts.is_some();
             (Vec::new(), bottom)
         } else if i == n
             && let Some(top) = flat(slabs.last())
         {
+            carved_end[i] = slabs[n - 1].cuts.is_some();
             (top, Vec::new())
+        } else if (i == 0 || i == n)
+            && let Some(region) =
+                end_cuts(&slabs[i.min(n - 1)], i == n).and_then(|cuts| interior.carve(base, &cuts))
+        {
+            // A lofted end slab cut from the base: its end face is the base
+            // less its cuts and the opening's end, carved without a boolean
+            // over the outline.
+            from_boolean[i] = true;
+            carved_end[i] = true;
+            if i == n {
+                (region, Vec::new())
+            } else {
+                (Vec::new(), region)
+            }
         } else if i > 0
             && i < n
             && let (Some(cut_below), Some(cut_above)) =
@@ -237,7 +256,7 @@ pub(crate) fn mesh(
 
     for i in 0..=n {
         let faces = [&up[i], &down[i]];
-        if inner_level(i) == Some(None) {
+        if carved_end[i] {
             // A flat end of a carved slab: its one face is the slab's region.
             let facing_up = i == n;
             let region = faces[usize::from(!facing_up)];
