@@ -185,11 +185,10 @@ impl InteriorCache {
 
 /// Splits the end face of a slab carved from `base` (its `region`: the
 /// outline with the cuts, the opening's end among them, as holes, and
-/// islands) along the box around the
-/// cuts, grown by [`FRAME_GAP_UM`]: into the frame between the outline and
-/// the box, which is the tile's own, and the box with the cuts as holes,
-/// which depends on the cuts alone. `None` where there are no cuts or the
-/// box does not keep clear of the outline.
+/// islands) along the box around the cuts, grown by [`FRAME_GAP_UM`]: into
+/// the frame between the outline and the box, which is the tile's own, and
+/// the box with the cuts as holes, which depends on the cuts alone. `None`
+/// where there are no cuts or the box does not keep clear of the outline.
 ///
 /// The box's edges hold no other vertex, so the two parts meet along them
 /// edge for edge, and a plate's bottom face (a few hundred vertices per tile

@@ -148,7 +148,9 @@ pub(crate) fn mesh(
         {
             // A lofted end slab cut from the base: its end face is the base
             // less its cuts and the opening's end, carved without a boolean
-            // over the outline.
+            // over the outline. The face's contours come from the cuts'
+            // union, not from the ring the walls follow, so its vertices join
+            // the level's like those of any boolean's faces.
             from_boolean[i] = true;
             carved_end[i] = true;
             if i == n {
@@ -257,7 +259,8 @@ pub(crate) fn mesh(
     for i in 0..=n {
         let faces = [&up[i], &down[i]];
         if carved_end[i] {
-            // A flat end of a carved slab: its one face is the slab's region.
+            // The plate's bottom or top at a carved slab: one face, the
+            // slab's region less the opening's end where it is lofted.
             let facing_up = i == n;
             let region = faces[usize::from(!facing_up)];
             if let Some((frame, cell)) = interior::split_end_face(base, region) {
