@@ -97,22 +97,6 @@ pub(crate) fn mesh(
 ) {
     let n = slabs.len();
     debug_assert_eq!(levels.len(), n + 1);
-    // A slab's region at one end, unresolved: the fixed shapes plus the
-    // opening reversed, which cancels the material inside it under the
-    // non-zero rule. The differences below resolve it, so no separate
-    // boolean is spent on it.
-    let region = |slab: &Slab, top: bool| -> Shapes {
-        let mut region = slab.fixed.clone();
-        if let Some(ring) = &slab.ring {
-            let mut hole = if top { &ring.top } else { &ring.bottom }.clone();
-            hole.reverse();
-            region.push(vec![hole]);
-        }
-        region
-    };
-    let bottoms: Vec<Shapes> = slabs.iter().map(|s| region(s, false)).collect();
-    let tops: Vec<Shapes> = slabs.iter().map(|s| region(s, true)).collect();
-    let empty: Shapes = Vec::new();
     let mut up: Vec<Shapes> = Vec::with_capacity(n + 1);
     let mut down: Vec<Shapes> = Vec::with_capacity(n + 1);
     // Levels whose faces a boolean made: it may have snapped a crossing to a vertex.
@@ -124,9 +108,9 @@ pub(crate) fn mesh(
     let mut carved_end = vec![false; n + 1];
     let flat = |slab: Option<&Slab>| slab.filter(|s| s.ring.is_none()).map(|s| s.fixed.clone());
     for i in 0..=n {
-        let below = if i > 0 { &tops[i - 1] } else { &empty };
-        let above = if i < n { &bottoms[i] } else { &empty };
-        let (u, d) = if below == above {
+        let below = i.checked_sub(1).map(|k| (&slabs[k], true));
+        let above = slabs.get(i).map(|slab| (slab, false));
+        let (u, d) = if end_parts(below) == end_parts(above) {
             // Inside a loft or between slabs cut alike: no face at this level.
             (Vec::new(), Vec::new())
         } else if i == 0
@@ -170,7 +154,7 @@ pub(crate) fn mesh(
             interior.shapes(entry)
         } else {
             from_boolean[i] = true;
-            super::poly::differences(below, above)
+            super::poly::differences(&end_region(below), &end_region(above))
         };
         up.push(u);
         down.push(d);
@@ -296,6 +280,40 @@ pub(crate) fn mesh(
         level_faces(faces, levels[i], &points[i], &mut soup.tris);
         interior.keep_triangles(entry, &soup.tris[start..]);
     }
+}
+
+/// A slab's region at its top (`true`) or bottom end (`None`: below the
+/// plate or above it, nothing), unresolved: the fixed
+/// shapes plus the opening reversed, which cancels the material inside it
+/// under the non-zero rule. The differences that take it resolve it, so no
+/// separate boolean is spent on it. Only the levels that need a boolean build
+/// it.
+fn end_region(end: Option<(&Slab, bool)>) -> Shapes {
+    let Some((slab, top)) = end else {
+        return Vec::new();
+    };
+    let mut region = slab.fixed.clone();
+    if let Some(ring) = &slab.ring {
+        let mut hole = if top { &ring.top } else { &ring.bottom }.clone();
+        hole.reverse();
+        region.push(vec![hole]);
+    }
+    region
+}
+
+/// What [`end_region`] is made of, to compare two regions without building
+/// them: a ring's end never stands among the fixed shapes (those are a
+/// boolean's output, counter-clockwise), so equal parts mean equal regions
+/// and back.
+fn end_parts(end: Option<(&Slab, bool)>) -> (&[Vec<Contour>], Option<&Contour>) {
+    let Some((slab, top)) = end else {
+        return (&[], None);
+    };
+    let ring = slab.ring.as_ref();
+    (
+        &slab.fixed,
+        ring.map(|r| if top { &r.top } else { &r.bottom }),
+    )
 }
 
 /// The walls of `slab`'s `contours` between its two end levels' vertices,
