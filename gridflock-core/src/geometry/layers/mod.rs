@@ -283,11 +283,10 @@ pub(crate) fn mesh(
 }
 
 /// A slab's region at its top (`true`) or bottom end (`None`: below the
-/// plate or above it, nothing), unresolved: the fixed
-/// shapes plus the opening reversed, which cancels the material inside it
-/// under the non-zero rule. The differences that take it resolve it, so no
-/// separate boolean is spent on it. Only the levels that need a boolean build
-/// it.
+/// plate or above it, nothing), unresolved: the fixed shapes plus the
+/// opening reversed, which cancels the material inside it under the non-zero
+/// rule. The differences that take it resolve it, so no separate boolean is
+/// spent on it. Only the levels that need a boolean build it.
 fn end_region(end: Option<(&Slab, bool)>) -> Shapes {
     let Some((slab, top)) = end else {
         return Vec::new();
