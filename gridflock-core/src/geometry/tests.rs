@@ -54,6 +54,14 @@ const OUT: Sides<Edge> = Sides {
     west: Edge::Outer,
 };
 
+/// Padding of a 90 × 88 mm set of 2 × 2 cells, unequal on the two axes.
+const PAD_90X88: Sides<i64> = Sides {
+    north: 2_000,
+    east: 3_000,
+    south: 2_000,
+    west: 3_000,
+};
+
 fn assert_closed(plan: &Plan) -> crate::mesh::MeshReport {
     let mesh = crate::build_plate(plan, 0);
     match check(&mesh) {
@@ -76,13 +84,7 @@ fn single_cell_without_magnets_is_closed() {
 fn two_by_two_with_padding_and_number_is_closed() {
     let mut params = Params::new(90.0, 88.0);
     params.connector = Connector::None;
-    let pad = Sides {
-        north: 2_000,
-        east: 3_000,
-        south: 2_000,
-        west: 3_000,
-    };
-    let p = plate(&[42_000, 42_000], &[42_000, 42_000], pad, OUT, vec![]);
+    let p = plate(&[42_000, 42_000], &[42_000, 42_000], PAD_90X88, OUT, vec![]);
     let r = assert_closed(&plan_of(params, &[42_000, 42_000], &[42_000, 42_000], p));
     assert_eq!(r.components, 1);
 }
@@ -119,14 +121,8 @@ fn tiles_of_one_cell_size_share_their_bottom_face_inside_the_cell() {
         params.connector = Connector::None;
         params.magnets = magnets;
         params.numbering = false;
-        let pad = Sides {
-            north: 2_000,
-            east: 3_000,
-            south: 2_000,
-            west: 3_000,
-        };
         let cells = [42_000, 42_000];
-        let p = plate(&cells, &cells, pad, OUT, vec![]);
+        let p = plate(&cells, &cells, PAD_90X88, OUT, vec![]);
         let plan = plan_of(params, &cells, &cells, p);
         let mut cache = super::TileCache::default();
         let mesh = super::build_plate(&plan, &plan.plates[0], &mut cache);

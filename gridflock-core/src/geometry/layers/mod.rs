@@ -45,6 +45,13 @@ pub(crate) struct Ring {
     pub(crate) top: Contour,
 }
 
+impl Ring {
+    /// The opening at the slab's top level (`true`) or its bottom level.
+    fn end(&self, top: bool) -> &Contour {
+        if top { &self.top } else { &self.bottom }
+    }
+}
+
 /// Material between two consecutive levels.
 pub(crate) struct Slab {
     /// The region with vertical walls.
@@ -293,7 +300,7 @@ fn end_region(end: Option<(&Slab, bool)>) -> Shapes {
     };
     let mut region = slab.fixed.clone();
     if let Some(ring) = &slab.ring {
-        let mut hole = if top { &ring.top } else { &ring.bottom }.clone();
+        let mut hole = ring.end(top).clone();
         hole.reverse();
         region.push(vec![hole]);
     }
@@ -309,10 +316,7 @@ fn end_parts(end: Option<(&Slab, bool)>) -> (&[Vec<Contour>], Option<&Contour>) 
         return (&[], None);
     };
     let ring = slab.ring.as_ref();
-    (
-        &slab.fixed,
-        ring.map(|r| if top { &r.top } else { &r.bottom }),
-    )
+    (&slab.fixed, ring.map(|r| r.end(top)))
 }
 
 /// The walls of `slab`'s `contours` between its two end levels' vertices,
@@ -388,7 +392,7 @@ fn level_points<'f>(
             pts.extend_from_slice(c);
         }
         if let Some(r) = slab.ring.as_ref().filter(|_| !outline_only) {
-            pts.extend_from_slice(if top { &r.top } else { &r.bottom });
+            pts.extend_from_slice(r.end(top));
         }
     }
     for face in faces.into_iter().flatten().filter(|_| !outline_only) {
@@ -466,7 +470,7 @@ fn rings_clear(base: &Shapes, below: &Slab, above: &Slab) -> bool {
 fn end_cuts(slab: &Slab, top: bool) -> Option<Shapes> {
     let mut cuts = slab.cuts.clone()?;
     if let Some(ring) = &slab.ring {
-        cuts.push(vec![if top { &ring.top } else { &ring.bottom }.clone()]);
+        cuts.push(vec![ring.end(top).clone()]);
     }
     Some(cuts)
 }
